@@ -1,0 +1,38 @@
+# selfeval: two commands to start with — `make report` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: report test lab lint format bench sample-data clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(BIN)/python -m compileall -q $(VENV)/lib >/dev/null || true
+	@touch $(STAMP)
+
+report: $(STAMP)  ## run the whole pack on the latest extract (the embedded sample by default)
+	$(BIN)/selfeval run
+
+test: $(STAMP)  ## run the test suite
+	$(BIN)/python -m pytest -q
+
+lab: $(STAMP)  ## start JupyterLab on the project
+	$(BIN)/jupyter lab --notebook-dir=.
+
+lint: $(STAMP)
+	$(BIN)/ruff check lib tests
+	$(BIN)/ruff format --check lib tests
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix lib tests
+	$(BIN)/ruff format lib tests
+
+bench: $(STAMP)  ## performance benchmarks (not part of the test run)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) rendered/*/ data/store

@@ -1,0 +1,105 @@
+"""Project paths and local-authority settings (params/settings.yaml)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+
+def project_root() -> Path:
+    """The workspace root: $SELFEVAL_ROOT, else the folder holding params/ above this file or cwd."""
+    env = os.environ.get("SELFEVAL_ROOT")
+    if env:
+        return Path(env).resolve()
+    for start in (Path.cwd(), Path(__file__).resolve()):
+        for folder in (start, *start.parents):
+            if (folder / "params" / "settings.yaml").is_file():
+                return folder
+    raise FileNotFoundError(
+        "Cannot find the selfeval workspace (a folder with params/settings.yaml). "
+        "Run from inside the project or set SELFEVAL_ROOT."
+    )
+
+
+def params_dir() -> Path:
+    return project_root() / "params"
+
+
+def data_dir() -> Path:
+    return project_root() / "data"
+
+
+def notebooks_dir() -> Path:
+    return project_root() / "notebooks"
+
+
+def rendered_dir() -> Path:
+    return project_root() / "rendered"
+
+
+def reference_file(name: str) -> Path:
+    """A reference data file shipped inside the package (lib/selfeval/reference/)."""
+    return Path(str(resources.files("selfeval") / "reference" / name))
+
+
+@dataclass(frozen=True)
+class Priority:
+    number: int
+    id: str
+    title: str
+
+    @property
+    def slug(self) -> str:
+        """File stem shared by the notebook, the params file and the rendered page."""
+        return f"{self.number:02d}_{self.id}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    local_authority: str
+    service: str
+    region: str
+    plan_title: str
+    plan_start: date
+    population_0_17: dict[int, int]
+    caseload_target: float
+    priorities: tuple[Priority, ...]
+
+    def population(self, year: int) -> int:
+        """Population aged 0-17 for a year, else the nearest year given."""
+        years = sorted(self.population_0_17)
+        nearest = min(years, key=lambda y: (abs(y - year), -y))
+        return self.population_0_17[nearest]
+
+    def priority(self, priority_id: str) -> Priority:
+        for p in self.priorities:
+            if p.id == priority_id:
+                return p
+        known = ", ".join(p.id for p in self.priorities)
+        raise KeyError(f"Unknown priority id {priority_id!r}; known: {known}")
+
+
+@lru_cache(maxsize=4)
+def _load_settings(path: Path) -> Settings:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return Settings(
+        local_authority=raw["local_authority"],
+        service=raw["service"],
+        region=raw["region"],
+        plan_title=raw["plan_title"],
+        plan_start=raw["plan_start"],
+        population_0_17={int(k): int(v) for k, v in raw["population_0_17"].items()},
+        caseload_target=float(raw["caseload_target"]),
+        priorities=tuple(Priority(**p) for p in raw["priorities"]),
+    )
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read params/settings.yaml (cached per path)."""
+    return _load_settings((path or params_dir() / "settings.yaml").resolve())
