@@ -1,0 +1,121 @@
+"""The `selfeval` command line: run, measures, validate, sample-data."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from selfeval import __version__
+from selfeval.errors import UserError
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: expected YYYY-MM-DD") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="selfeval",
+        description="Self-evaluation pack for children's services: data in, narrative HTML out.",
+    )
+    parser.add_argument("--version", action="version", version=f"selfeval {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run every notebook and publish rendered/<period_end>/")
+    run.add_argument("--data", type=Path, help="extract folder (default: the latest extract)")
+    run.add_argument("--period-end", type=_iso_date, help="period end (default: extract date)")
+    run.add_argument("--out", type=Path, help="rendered root folder (default: rendered/)")
+    run.add_argument(
+        "--jobs", type=_positive_int, default=os.cpu_count() or 1, help="notebooks in parallel"
+    )
+    run.add_argument("--pdf", action="store_true", help="also print a board pack PDF (Chromium)")
+    run.add_argument(
+        "--suppress-below",
+        type=_positive_int,
+        default=None,
+        help="hide counts and percentages built on fewer than N children (for wider sharing)",
+    )
+    run.add_argument(
+        "--timeout",
+        type=_positive_int,
+        default=600,
+        help="seconds a notebook cell may run before its section is failed (default 600)",
+    )
+
+    measures = sub.add_parser("measures", help="compute measures.csv without rendering")
+    measures.add_argument("--data", type=Path, help="extract folder (default: the latest extract)")
+    measures.add_argument("--period-end", type=_iso_date, help="period end (default: extract date)")
+    measures.add_argument("--out", type=Path, default=Path("measures.csv"), help="output CSV")
+
+    validate = sub.add_parser("validate", help="check an extract and write data_quality.csv")
+    validate.add_argument("extract", type=Path, help="extract folder")
+    validate.add_argument("--out", type=Path, default=None, help="data-quality CSV to write")
+
+    sample = sub.add_parser("sample-data", help="write a synthetic sample extract")
+    sample.add_argument("dir", type=Path, help="folder to write the extracts into")
+    sample.add_argument("--seed", type=int, default=2021)
+    sample.add_argument("--scale", type=float, default=1.0)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except UserError as err:
+        print(f"selfeval {args.command}: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrupted: nothing new was published.", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        from selfeval.runner import RunOptions, run_pack
+
+        options = RunOptions(
+            data=args.data,
+            period_end=args.period_end,
+            rendered_root=args.out,
+            jobs=args.jobs,
+            pdf=args.pdf,
+            suppress_below=args.suppress_below,
+            cell_timeout=args.timeout,
+        )
+        return run_pack(options).exit_code
+    if args.command == "measures":
+        from selfeval.measures import measures_command
+        from selfeval.runner import resolve_extract_dir
+
+        data = resolve_extract_dir(args.data)
+        return measures_command(data, args.period_end, args.out)
+    if args.command == "validate":
+        from selfeval.extract import validate_command
+
+        return validate_command(args.extract, args.out)
+    if args.command == "sample-data":
+        from selfeval.sample_data import sample_command
+
+        return sample_command(args.dir, args.seed, args.scale)
+    raise AssertionError(args.command)  # argparse rejects unknown commands
+
+
+if __name__ == "__main__":
+    sys.exit(main())

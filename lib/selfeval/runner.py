@@ -1,0 +1,544 @@
+"""`selfeval run`: read the extract once, compute measures once, run every notebook, publish.
+
+The flow (see docs/architecture.md):
+1. resolve the extract folder and the period end;
+2. build into a temporary folder inside the rendered root;
+3. read + validate the extract (parquet store), write data_quality.csv;
+4. compute the measures once, write measures.csv and the history store;
+5. execute each notebook with papermill in its own kernel, several at a time;
+6. render each executed notebook to HTML in this process with one exporter;
+7. write index.html, the definitions and data-quality pages, manifest.json;
+8. replace rendered/<period_end>/ in one step.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from selfeval import __version__
+from selfeval.config import data_dir, load_settings, notebooks_dir, rendered_dir
+from selfeval.errors import UserError
+
+log = logging.getLogger("selfeval")
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1  # published, but an input table was unusable or a section failed
+EXIT_NOTHING_PUBLISHED = 2
+
+DATED_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# Columns whose values identify a child or a worker: never copied into published files.
+SENSITIVE_COLUMNS = frozenset(
+    {
+        "child_id",
+        "CHILD",
+        "dob",
+        "DOB",
+        "MC_DOB",
+        "MOTHER",
+        "UPN",
+        "HOME_POST",
+        "PL_POST",
+        "placement_postcode",
+        "allocated_worker",
+        "personal_adviser",
+        "family_id",
+        "adopter_id",
+        "staff_id",
+        "episode_id",
+        "audit_id",
+        "household_id",
+        "URN",
+        "placement_urn",
+    }
+)
+
+
+@dataclass
+class RunOptions:
+    data: Path | None = None
+    period_end: date | None = None
+    rendered_root: Path | None = None
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    pdf: bool = False
+    suppress_below: int | None = None
+    cell_timeout: int = 600
+    notebooks: Sequence[Path] | None = None
+
+
+@dataclass
+class Section:
+    notebook: Path
+    slug: str
+    priority_id: str
+    title: str
+    status: str = "pending"
+    seconds: float = 0.0
+    message: str = ""
+
+    @property
+    def href(self) -> str:
+        return f"{self.slug}.html"
+
+
+@dataclass
+class RunResult:
+    exit_code: int
+    published: Path | None = None
+    sections: list[Section] = field(default_factory=list)
+    unusable_tables: list[str] = field(default_factory=list)
+
+    @property
+    def index_html(self) -> Path | None:
+        return self.published / "index.html" if self.published else None
+
+
+# ---------------------------------------------------------------- resolving inputs
+
+
+def latest_dated_folder(parent: Path) -> Path | None:
+    """The YYYY-MM-DD sub-folder of `parent` with the latest date, or None."""
+    if not parent.is_dir():
+        return None
+    dated = sorted(p for p in parent.iterdir() if p.is_dir() and DATED_FOLDER.match(p.name))
+    return dated[-1] if dated else None
+
+
+def resolve_extract_dir(data: Path | None) -> Path:
+    """The extract folder to use: --data, else latest data/extracts/<date>/, else data/sample/."""
+    if data is not None:
+        data = Path(data)
+        if not data.is_dir():
+            raise UserError(f"The extract folder {data} does not exist.")
+        if (data / "extract.yaml").exists() or any(
+            (data / name).exists() for name in ("annex_a.xlsx", "annex_a", "ssda903", "local")
+        ):
+            return data.resolve()
+        nested = latest_dated_folder(data)
+        if nested is not None:
+            return nested.resolve()
+        return data.resolve()
+    for parent in (data_dir() / "extracts", data_dir() / "sample"):
+        found = latest_dated_folder(parent)
+        if found is not None:
+            return found.resolve()
+    raise UserError(
+        "No extract found: put one in data/extracts/<YYYY-MM-DD>/ or create the sample with "
+        "`selfeval sample-data data/sample`."
+    )
+
+
+def discover_sections(notebooks: Sequence[Path] | None = None) -> list[Section]:
+    """One section per notebook in notebooks/, in file order, titled from the settings."""
+    settings = load_settings()
+    paths = sorted(notebooks) if notebooks else sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
+    sections = []
+    for path in paths:
+        slug = path.stem
+        priority_id = slug.split("_", 1)[1] if "_" in slug else slug
+        if priority_id == "summary":
+            title = "Summary"
+        else:
+            try:
+                title = settings.priority(priority_id).title
+            except KeyError:
+                title = priority_id.replace("_", " ").capitalize()
+        sections.append(Section(path, slug, priority_id, title))
+    if not sections:
+        raise UserError(f"No notebooks found in {notebooks_dir()}.")
+    return sections
+
+
+def period_label(period_end: date) -> str:
+    return f"Quarter ending {period_end.day} {period_end:%B %Y}"
+
+
+# ---------------------------------------------------------------- the run
+
+
+def run_pack(options: RunOptions) -> RunResult:
+    """Run the whole pack; never raises for a user mistake (prints it and returns exit 2)."""
+    from selfeval import publish
+
+    started = time.monotonic()
+    try:
+        extract_dir = resolve_extract_dir(options.data)
+        sections = discover_sections(options.notebooks)
+    except UserError as err:
+        print(f"selfeval run: {err}", file=sys.stderr)
+        return RunResult(EXIT_NOTHING_PUBLISHED)
+
+    root = Path(options.rendered_root) if options.rendered_root else rendered_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    publish.remove_stale_build_dirs(root)
+    provisional_period = (options.period_end or date.today()).isoformat()
+    build = publish.new_build_dir(root, provisional_period)
+    handler = _start_log(build / "run.log")
+    try:
+        result = _run_in(build, root, extract_dir, sections, options, started)
+    except KeyboardInterrupt:
+        log.warning("Interrupted: the last published pack is unchanged.")
+        publish.cleanup_build_dir(build)
+        raise
+    except UserError as err:
+        log.error("%s", err)
+        print(f"selfeval run: {err}", file=sys.stderr)
+        publish.cleanup_build_dir(build)
+        return RunResult(EXIT_NOTHING_PUBLISHED)
+    except Exception:  # a bug: keep the traceback in the log, tell the user where it is
+        log.error("The run failed:\n%s", traceback.format_exc())
+        print(
+            "selfeval run: the run failed and nothing was published; "
+            f"details were logged to {root / 'last-failed-run.log'}",
+            file=sys.stderr,
+        )
+        _stop_log(handler)
+        _keep_failed_log(build / "run.log", root / "last-failed-run.log")
+        publish.cleanup_build_dir(build)
+        return RunResult(EXIT_NOTHING_PUBLISHED)
+    finally:
+        _stop_log(handler)
+    return result
+
+
+def _run_in(
+    build: Path,
+    root: Path,
+    extract_dir: Path,
+    sections: list[Section],
+    options: RunOptions,
+    started: float,
+) -> RunResult:
+    from selfeval import publish
+    from selfeval.extract import load_extract
+    from selfeval.measures import compute_measures, load_catalogue
+
+    settings = load_settings()
+    log.info("selfeval %s: extract %s", __version__, extract_dir)
+    _say(f"Reading the extract {extract_dir} ...")
+    extract = load_extract(extract_dir)
+    period_end = options.period_end or extract.extract_date
+    log.info("Period end %s (extract date %s)", period_end, extract.extract_date)
+
+    quality = extract.quality
+    redact_values(quality).to_csv(build / "data_quality.csv", index=False)
+    unusable = unusable_tables(extract.summary)
+    for table in unusable:
+        log.warning("Input table unusable: %s", table)
+
+    _say("Computing measures ...")
+    t0 = time.monotonic()
+    catalogue = load_catalogue()
+    measures = compute_measures(extract.tables, period_end, settings=settings, catalogue=catalogue)
+    if options.suppress_below:
+        from selfeval.protect import suppress_small_numbers
+
+        measures = suppress_small_numbers(measures, options.suppress_below)
+    measures.to_csv(build / "measures.csv", index=False)
+    log.info("Measures: %d rows in %.1fs", len(measures), time.monotonic() - t0)
+
+    pack_info = {
+        "local_authority": settings.local_authority,
+        "service": settings.service,
+        "period_end": period_end.isoformat(),
+        "period_label": period_label(period_end),
+        "extract_date": extract.extract_date.isoformat(),
+        "generated_at": datetime.now().isoformat(timespec="seconds"),
+        "selfeval_version": __version__,
+        "command": "selfeval " + " ".join(sys.argv[1:]) if sys.argv[1:] else "selfeval run",
+    }
+    run_context = {
+        **pack_info,
+        "extract_dir": str(extract_dir),
+        "suppress_below": options.suppress_below,
+    }
+    (build / "run.json").write_text(json.dumps(run_context, indent=2), encoding="utf-8")
+
+    nav = [publish.NavItem("Home", "index.html")] + [
+        publish.NavItem(s.title, s.href) for s in sections
+    ]
+    extra_links = [
+        publish.NavItem("How each figure is calculated", "definitions.html"),
+        publish.NavItem("Data quality", "data-quality.html"),
+    ]
+    nav += extra_links
+    params = {
+        "period_end": period_end.isoformat(),
+        "extract_dir": str(extract_dir),
+        "output_dir": str(build),
+    }
+    _execute_and_render(build, sections, params, nav, pack_info, options)
+
+    write_definitions_page(build, catalogue, nav, pack_info)
+    write_quality_page(build, extract.summary, quality, nav, pack_info)
+    publish.write_index(
+        build,
+        pack_info=pack_info,
+        sections=[
+            publish.SectionResult(s.title, s.href, s.status, s.seconds, s.message) for s in sections
+        ],
+        summary_html=None,
+        extra_links=extra_links,
+    )
+    if options.pdf:
+        _print_pdf(build, sections)
+
+    failed = [s for s in sections if s.status != "ok"]
+    exit_code = EXIT_PARTIAL if failed or unusable else EXIT_OK
+    manifest = {
+        "selfeval_version": __version__,
+        "generated_at": pack_info["generated_at"],
+        "command": pack_info["command"],
+        "parameters": {
+            "period_end": period_end.isoformat(),
+            "extract_dir": str(extract_dir),
+            "jobs": options.jobs,
+            "pdf": options.pdf,
+            "suppress_below": options.suppress_below,
+            "cell_timeout": options.cell_timeout,
+        },
+        "versions": publish.package_versions(),
+        "inputs": [dict(i) for i in extract.inputs],
+        "unusable_tables": unusable,
+        "sections": [
+            {k: v for k, v in asdict(s).items() if k != "notebook"} | {"notebook": s.notebook.name}
+            for s in sections
+        ],
+        "exit_code": exit_code,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    publish.write_manifest(build, manifest)
+    log.info("Pack built in %.1fs; publishing", time.monotonic() - started)
+    for stray in build.glob("*.ipynb"):
+        stray.unlink()
+    published = publish.publish_atomically(build, root, period_end.isoformat())
+    _say(f"Published {published / 'index.html'}")
+    if failed:
+        _say(f"{len(failed)} section(s) could not be produced: see {published / 'run.log'}")
+    return RunResult(exit_code, published, sections, unusable)
+
+
+def _execute_and_render(
+    build: Path,
+    sections: list[Section],
+    params: dict[str, str],
+    nav: list,
+    pack_info: dict[str, str],
+    options: RunOptions,
+) -> None:
+    """Run notebooks in parallel (each in its own kernel); render each in this thread."""
+    from selfeval import publish
+
+    total = len(sections)
+    done = 0
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        futures: dict[Future, tuple[Section, float]] = {}
+        for section in sections:
+            _say(f"  started  {section.slug}")
+            futures[
+                pool.submit(_execute_notebook, section, build, params, options.cell_timeout)
+            ] = (section, time.monotonic())
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=15, return_when=FIRST_COMPLETED)
+            if not finished:
+                running = ", ".join(sorted(futures[f][0].slug for f in pending))
+                _say(f"  running  {running}")
+            for future in finished:
+                section, t_start = futures[future]
+                error = future.exception()
+                html_path = build / section.href
+                if error is None:
+                    try:
+                        publish.export_html(
+                            future.result(),
+                            html_path,
+                            title=section.title,
+                            nav=nav,
+                            current_href=section.href,
+                            pack_info=pack_info,
+                        )
+                        section.status = "ok"
+                    except Exception as render_error:  # noqa: BLE001 - contained per section
+                        error = render_error
+                if error is not None:
+                    section.status = "failed"
+                    section.message = describe_failure(error)
+                    log.error(
+                        "Section %s failed: %s\n%s",
+                        section.slug,
+                        section.message,
+                        "".join(traceback.format_exception(error)),
+                    )
+                    publish.failed_section_html(
+                        html_path,
+                        title=section.title,
+                        reason=section.message,
+                        what_to_do=(
+                            "Check the data-quality page for problems in the data this section "
+                            "uses, then run the pack again. The analyst can find the technical "
+                            "details in run.log."
+                        ),
+                        nav=nav,
+                        current_href=section.href,
+                        pack_info=pack_info,
+                    )
+                section.seconds = round(time.monotonic() - t_start, 1)
+                done += 1
+                _say(
+                    f"[{done:>2}/{total}] {section.slug:<32} {section.status:<6} {section.seconds:5.1f}s"
+                )
+                log.info("Section %s %s in %.1fs", section.slug, section.status, section.seconds)
+
+
+def _execute_notebook(section: Section, build: Path, params: dict[str, str], timeout: int):
+    """Execute one notebook with papermill in a fresh kernel; return the executed notebook."""
+    import papermill
+
+    out = build / f"{section.slug}.ipynb"
+    return papermill.execute_notebook(
+        str(section.notebook),
+        str(out),
+        parameters={**params, "priority_id": section.priority_id},
+        kernel_name="python3",
+        progress_bar=False,
+        log_output=False,
+        cwd=str(section.notebook.parent),
+        execution_timeout=timeout,
+        request_save_on_cell_execute=False,
+    )
+
+
+def describe_failure(error: BaseException) -> str:
+    """A plain-English reason for a failed section (no data values, no traceback)."""
+    name = getattr(error, "ename", None) or type(error).__name__
+    if "Timeout" in name or "timed out" in str(error).lower():
+        return "a step took longer than the time allowed for one section"
+    if "DeadKernel" in name or "died" in str(error).lower():
+        return "the Python process running this section stopped unexpectedly"
+    return f"an error occurred while producing this section ({name})"
+
+
+def unusable_tables(summary: pd.DataFrame) -> list[str]:
+    """Input tables that could not be used at all (from the extract summary)."""
+    if summary is None or summary.empty or "rows_used" not in summary:
+        return []
+    bad = summary[(summary["rows_used"] == 0) & (summary.get("errors", 0) > 0)]
+    return sorted({f"{r.file}" + (f" [{r.sheet}]" if r.sheet else "") for r in bad.itertuples()})
+
+
+def redact_values(quality: pd.DataFrame) -> pd.DataFrame:
+    """The data-quality table with values of identifying columns removed, for publishing."""
+    if quality is None or quality.empty or "value" not in quality:
+        return quality
+    out = quality.copy()
+    sensitive = out["column"].astype(str).isin(SENSITIVE_COLUMNS)
+    out["value"] = out["value"].astype("object").where(~sensitive, "(withheld)")
+    return out
+
+
+# ---------------------------------------------------------------- generated pages
+
+
+def write_definitions_page(build: Path, catalogue, nav, pack_info) -> Path:
+    """'How each figure is calculated', one anchored entry per measure."""
+    import mistune
+
+    from selfeval import publish
+    from selfeval.measures import catalogue_markdown
+
+    body = mistune.html(catalogue_markdown(catalogue))
+    return publish.html_page(
+        build / "definitions.html",
+        title="How each figure is calculated",
+        body_html=body,
+        nav=nav,
+        current_href="definitions.html",
+        pack_info=pack_info,
+    )
+
+
+def write_quality_page(build: Path, summary: pd.DataFrame, quality: pd.DataFrame, nav, pack_info):
+    """Data quality: rows read and used per file, problems by rule (no values shown)."""
+    from selfeval import publish
+
+    parts = [
+        "<p>Every row of every input file is either used in the figures or listed here. "
+        "Problems are counted by file and rule; the full list with row numbers is in "
+        "<a href='data_quality.csv'>data_quality.csv</a> (identifying values withheld).</p>",
+        "<h2>Files read</h2>",
+        publish.table_html(summary)
+        if summary is not None and not summary.empty
+        else "<p>None.</p>",
+        "<h2>Problems by rule</h2>",
+    ]
+    if quality is None or quality.empty:
+        parts.append("<p>No problems were found.</p>")
+    else:
+        by_rule = (
+            quality.groupby(["file", "sheet", "rule", "severity"], dropna=False)
+            .size()
+            .reset_index(name="rows")
+            .sort_values(["severity", "rows"], ascending=[True, False])
+        )
+        parts.append(publish.table_html(by_rule))
+    return publish.html_page(
+        build / "data-quality.html",
+        title="Data quality",
+        body_html="\n".join(parts),
+        nav=nav,
+        current_href="data-quality.html",
+        pack_info=pack_info,
+    )
+
+
+def _print_pdf(build: Path, sections: list[Section]) -> None:
+    from selfeval import publish
+
+    pages = [build / "index.html"] + [build / s.href for s in sections]
+    try:
+        pdf = publish.print_pdf(build, pages, build / "board-pack.pdf")
+    except publish.BrowserMissing as err:
+        _say(str(err))
+        log.warning("%s", err)
+        return
+    if pdf:
+        _say(f"Board pack PDF: {pdf.name}")
+
+
+# ---------------------------------------------------------------- logging
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _start_log(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    return handler
+
+
+def _stop_log(handler: logging.Handler) -> None:
+    handler.close()
+    log.removeHandler(handler)
+
+
+def _keep_failed_log(source: Path, dest: Path) -> None:
+    if source.exists():
+        dest.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
