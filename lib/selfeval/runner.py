@@ -399,7 +399,8 @@ def _execute_and_render(
                 section.seconds = round(time.monotonic() - t_start, 1)
                 done += 1
                 _say(
-                    f"[{done:>2}/{total}] {section.slug:<32} {section.status:<6} {section.seconds:5.1f}s"
+                    f"[{done:>2}/{total}] {section.slug:<32} "
+                    f"{section.status:<6} {section.seconds:5.1f}s"
                 )
                 log.info("Section %s %s in %.1fs", section.slug, section.status, section.seconds)
 
