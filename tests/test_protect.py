@@ -1,0 +1,53 @@
+"""Small-number suppression (selfeval run --suppress-below N)."""
+
+import pandas as pd
+
+from selfeval.protect import SUPPRESSED, suppress_small_numbers
+from selfeval.runner import redact_values
+
+
+def _measures() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "measure_id": [
+                "referrals",
+                "contacts",
+                "re_referral_pct",
+                "re_referral_pct",
+                "cp_rate_10k",
+            ],
+            "unit": ["count", "count", "pct", "pct", "rate_10k"],
+            "numerator": [4, 5, 1, 10, 3],
+            "denominator": [None, None, 4, 40, 49800],
+            "value": [4, 5, 25.0, 25.0, 0.6],
+            "rag": ["", "", "red", "red", ""],
+        }
+    )
+
+
+def test_counts_below_the_threshold_are_blanked():
+    out = suppress_small_numbers(_measures(), 5)
+    assert out.loc[0, "value"] is None and out.loc[0, "rag"] == SUPPRESSED
+    assert out.loc[1, "value"] == 5  # 5 is not fewer than 5
+
+
+def test_percentages_on_small_denominators_are_blanked_with_their_numerators():
+    out = suppress_small_numbers(_measures(), 5)
+    assert out.loc[2, ["numerator", "denominator", "value"]].isna().all()
+    assert out.loc[3, "value"] == 25.0
+
+
+def test_rates_built_on_few_children_are_blanked():
+    out = suppress_small_numbers(_measures(), 5)
+    assert out.loc[4, "value"] is None
+
+
+def test_published_quality_table_withholds_identifying_values():
+    quality = pd.DataFrame(
+        {
+            "column": ["child_id", "referral_date", "CHILD"],
+            "value": ["C001", "31/02/2021", "123"],
+        }
+    )
+    out = redact_values(quality)
+    assert list(out["value"]) == ["(withheld)", "31/02/2021", "(withheld)"]
