@@ -325,6 +325,8 @@ def _run_in(
     for stray in build.glob("*.ipynb"):
         stray.unlink()
     published = publish.publish_atomically(build, root, period_end.isoformat())
+    # History changes only after a successful publish, so a failed run leaves it untouched.
+    record_history(measures, period_end, extract_dir)
     _say(f"Published {published / 'index.html'}")
     if failed:
         _say(f"{len(failed)} section(s) could not be produced: see {published / 'run.log'}")
@@ -421,6 +423,13 @@ def _execute_notebook(section: Section, build: Path, params: dict[str, str], tim
         execution_timeout=timeout,
         request_save_on_cell_execute=False,
     )
+
+
+def record_history(measures: pd.DataFrame, period_end: date, extract_dir: Path) -> None:
+    """Keep this run's measures in the history store (keyed by period end and extract)."""
+    from selfeval.measures.history import update_history
+
+    update_history(measures, period_end=period_end, extract_id=extract_dir.name)
 
 
 def describe_failure(error: BaseException) -> str:

@@ -1,0 +1,243 @@
+"""`make bench`: the pack against the naive way and against the floor; measures at scale.
+
+Prints, in one run on this machine:
+- the full pack's wall time on the sample extract (`selfeval run`);
+- the naive baseline: `selfeval measures`, then each notebook as a separate `papermill` CLI
+  process followed by a separate `jupyter nbconvert --to html --no-input` process;
+- the floor: as many notebooks that only import pandas and seaborn and draw one chart, run and
+  rendered by the pack's own runner;
+- the ratios pack / baseline and pack / floor;
+- `selfeval measures` time and peak memory at --scale 1, 10 and 30 (first read and store reused).
+
+Usage: python benchmarks/run.py [--scales 1,10,30] [--skip-baseline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TARGETS = {"pack/baseline": 0.25, "pack/floor": 1.5}
+
+
+def timed(cmd: list[str], **kwargs) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    seconds = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        print(done.stdout[-2000:], done.stderr[-4000:], sep="\n", file=sys.stderr)
+        raise SystemExit(f"benchmark step failed: {' '.join(cmd)}")
+    return seconds, done
+
+
+def sample_extract() -> Path:
+    from selfeval.runner import resolve_extract_dir
+
+    return resolve_extract_dir(ROOT / "data" / "sample")
+
+
+def pack_time(extract: Path, out: Path) -> float:
+    seconds, _ = timed([str(BIN / "selfeval"), "run", "--data", str(extract), "--out", str(out)])
+    return seconds
+
+
+def baseline_time(extract: Path, period_end: str, work: Path) -> float:
+    """The naive way: one process per notebook execution and one per HTML conversion."""
+    start = time.perf_counter()
+    measures = work / "measures.csv"
+    timed(
+        [
+            str(BIN / "selfeval"),
+            "measures",
+            "--data",
+            str(extract),
+            "--period-end",
+            period_end,
+            "--out",
+            str(measures),
+        ]
+    )
+    for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        priority = notebook.stem.split("_", 1)[1]
+        executed = work / notebook.name
+        timed(
+            [
+                str(BIN / "papermill"),
+                str(notebook),
+                str(executed),
+                "-k",
+                "python3",
+                "-p",
+                "period_end",
+                period_end,
+                "-p",
+                "extract_dir",
+                str(extract),
+                "-p",
+                "priority_id",
+                priority,
+                "-p",
+                "output_dir",
+                str(work),
+                "--no-progress-bar",
+            ],
+            cwd=notebook.parent,
+        )
+        timed([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)])
+    return time.perf_counter() - start
+
+
+FLOOR_SOURCE = """\
+import pandas as pd
+import seaborn as sns
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+frame = pd.DataFrame({"month": range(24), "value": [v % 7 for v in range(24)]})
+sns.lineplot(data=frame, x="month", y="value")
+plt.show()
+"""
+
+
+def floor_time(count: int, work: Path, jobs: int) -> float:
+    """Notebooks that only import pandas/seaborn and draw one chart, through the pack's runner."""
+    import nbformat
+
+    from selfeval import publish
+    from selfeval.runner import RunOptions, Section, _execute_and_render
+
+    folder = work / "floor"
+    folder.mkdir()
+    sections = []
+    for i in range(count):
+        nb = nbformat.v4.new_notebook()
+        params = nbformat.v4.new_code_cell('period_end = ""\nextract_dir = ""\noutput_dir = ""')
+        params.metadata["tags"] = ["parameters"]
+        nb.cells = [params, nbformat.v4.new_code_cell(FLOOR_SOURCE)]
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        path = folder / f"{i:02d}_floor.ipynb"
+        nbformat.write(nb, path)
+        sections.append(Section(path, path.stem, "floor", f"Floor {i}"))
+    build = work / "floor-build"
+    build.mkdir()
+    nav = [publish.NavItem(s.title, s.href) for s in sections]
+    info = {
+        "local_authority": "Benchmark",
+        "period_end": "",
+        "period_label": "",
+        "extract_date": "",
+        "generated_at": "",
+        "selfeval_version": "",
+        "command": "bench",
+        "service": "",
+    }
+    start = time.perf_counter()
+    _execute_and_render(
+        build,
+        sections,
+        {"period_end": "", "extract_dir": "", "output_dir": ""},
+        nav,
+        info,
+        RunOptions(jobs=jobs),
+    )
+    seconds = time.perf_counter() - start
+    failed = [s.slug for s in sections if s.status != "ok"]
+    if failed:
+        raise SystemExit(f"floor notebooks failed: {failed}")
+    return seconds
+
+
+def measures_at_scale(scale: float, work: Path) -> dict[str, float]:
+    """`selfeval measures` wall time and peak memory (first read, then with the store reused)."""
+    folder = work / f"scale-{scale:g}"
+    gen_seconds, _ = timed(
+        [str(BIN / "selfeval"), "sample-data", str(folder), "--scale", str(scale)]
+    )
+    from selfeval.runner import latest_dated_folder
+
+    extract = latest_dated_folder(folder)
+    rows = {}
+    for label in ("first", "reused"):
+        cmd = [
+            str(BIN / "python"),
+            "-c",
+            "import resource, sys, time\n"
+            "from selfeval.cli import main\n"
+            "t = time.perf_counter()\n"
+            f"code = main(['measures', '--data', {str(extract)!r}, '--out', {str(folder / 'm.csv')!r}])\n"
+            "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+            "print(f'BENCH {time.perf_counter() - t:.2f} {peak:.0f}')\n"
+            "sys.exit(code)\n",
+        ]
+        env = {**os.environ, "SELFEVAL_ROOT": str(ROOT)}
+        _, done = timed(cmd, env=env)
+        line = next(x for x in done.stdout.splitlines() if x.startswith("BENCH "))
+        _, seconds, peak_mb = line.split()
+        rows[f"{label}_s"] = float(seconds)
+        rows[f"{label}_peak_mb"] = float(peak_mb)
+    rows["generate_s"] = gen_seconds
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1,10,30")
+    parser.add_argument("--skip-baseline", action="store_true")
+    args = parser.parse_args()
+    jobs = os.cpu_count() or 1
+    print(
+        f"selfeval benchmark {date.today()} on {platform.node()}: {jobs} cores, "
+        f"Python {platform.python_version()}, {platform.machine()}"
+    )
+    extract = sample_extract()
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    with tempfile.TemporaryDirectory(prefix="selfeval-bench-") as tmp:
+        work = Path(tmp)
+        # Warm the parquet store so the pack and the baseline both read it, as analysts do.
+        timed([str(BIN / "selfeval"), "validate", str(extract), "--out", str(work / "dq.csv")])
+        pack = pack_time(extract, work / "rendered")
+        print(f"pack      selfeval run ({len(notebooks)} notebooks, --jobs {jobs}): {pack:7.1f} s")
+        floor = floor_time(len(notebooks), work, jobs)
+        print(
+            f"floor     {len(notebooks)} import-and-one-chart notebooks, same runner: {floor:7.1f} s"
+        )
+        ratios = {"pack/floor": pack / floor}
+        if not args.skip_baseline:
+            period_end = extract.name
+            base_dir = work / "baseline"
+            base_dir.mkdir()
+            baseline = baseline_time(extract, period_end, base_dir)
+            print(
+                f"baseline  measures + papermill CLI + nbconvert CLI per notebook: {baseline:7.1f} s"
+            )
+            ratios["pack/baseline"] = pack / baseline
+        for name, ratio in ratios.items():
+            verdict = "meets" if ratio <= TARGETS[name] else "MISSES"
+            print(f"ratio     {name:<14} {ratio:5.2f}  ({verdict} target <= {TARGETS[name]})")
+        print("measures  scale   first read s   peak MB   store reused s   peak MB")
+        for scale in (float(s) for s in args.scales.split(",")):
+            row = measures_at_scale(scale, work)
+            print(
+                f"measures  {scale:5g}   {row['first_s']:12.2f}   {row['first_peak_mb']:7.0f}"
+                f"   {row['reused_s']:14.2f}   {row['reused_peak_mb']:7.0f}"
+            )
+        shutil.rmtree(work / "rendered", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
