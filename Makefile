@@ -25,12 +25,12 @@ lab: $(STAMP)  ## start JupyterLab on the project
 	$(BIN)/jupyter lab --notebook-dir=.
 
 lint: $(STAMP)
-	$(BIN)/ruff check lib tests
-	$(BIN)/ruff format --check lib tests
+	$(BIN)/ruff check lib tests benchmarks
+	$(BIN)/ruff format --check lib tests benchmarks
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix lib tests
-	$(BIN)/ruff format lib tests
+	$(BIN)/ruff check --fix lib tests benchmarks
+	$(BIN)/ruff format lib tests benchmarks
 
 bench: $(STAMP)  ## performance benchmarks (not part of the test run)
 	$(BIN)/python benchmarks/run.py

@@ -178,7 +178,8 @@ def measures_at_scale(scale: float, work: Path) -> dict[str, float]:
             "import resource, sys, time\n"
             "from selfeval.cli import main\n"
             "t = time.perf_counter()\n"
-            f"code = main(['measures', '--data', {str(extract)!r}, '--out', {str(folder / 'm.csv')!r}])\n"
+            f"code = main(['measures', '--data', {str(extract)!r}, "
+            f"'--out', {str(folder / 'm.csv')!r}])\n"
             "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
             "print(f'BENCH {time.perf_counter() - t:.2f} {peak:.0f}')\n"
             "sys.exit(code)\n",
@@ -213,7 +214,8 @@ def main() -> int:
         print(f"pack      selfeval run ({len(notebooks)} notebooks, --jobs {jobs}): {pack:7.1f} s")
         floor = floor_time(len(notebooks), work, jobs)
         print(
-            f"floor     {len(notebooks)} import-and-one-chart notebooks, same runner: {floor:7.1f} s"
+            f"floor     {len(notebooks)} import-and-one-chart notebooks, same runner: "
+            f"{floor:7.1f} s"
         )
         ratios = {"pack/floor": pack / floor}
         if not args.skip_baseline:
@@ -222,7 +224,8 @@ def main() -> int:
             base_dir.mkdir()
             baseline = baseline_time(extract, period_end, base_dir)
             print(
-                f"baseline  measures + papermill CLI + nbconvert CLI per notebook: {baseline:7.1f} s"
+                f"baseline  measures + papermill CLI + nbconvert CLI per notebook: "
+                f"{baseline:7.1f} s"
             )
             ratios["pack/baseline"] = pack / baseline
         for name, ratio in ratios.items():
