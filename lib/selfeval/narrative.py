@@ -87,7 +87,7 @@ def _change_phrase(value: float, previous: float | None, previous_period: Any, u
     when = f" in {period_label(previous_period)}" if previous_period is not None else ""
     shown, shown_previous = format_value(value, unit), format_value(previous, unit)
     if shown == shown_previous:
-        return f"the same as{when}"
+        return f"the same as{when or ' before'}"
     direction = "up" if value > float(previous) else "down"  # type: ignore[arg-type]
     return f"{direction} from {shown_previous}{when}"
 
@@ -130,8 +130,7 @@ def _signal_sentence(attrs: Mapping[str, Any], period_word: str) -> str:
         side = "above" if direction > 0 else "below"
         what = f"The last {periods} have all been {side} the average"
     elif rule == "trend":
-        side = "higher" if direction > 0 else "lower"
-        what = f"Each of the last {periods} has been {side} than the one before"
+        what = f"The last {periods} show an unbroken {'rise' if direction > 0 else 'fall'}"
     elif rule == "two in three":
         side = "upper" if direction > 0 else "lower"
         what = f"Two of the last three {period_word}s are close to the {side} process limit"
