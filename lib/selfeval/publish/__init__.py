@@ -1,5 +1,22 @@
 """Publishing: the reader's offline HTML pack, its index, manifest, atomic publish and PDF."""
 
+from selfeval.browser import BrowserFailed, BrowserMissing
+from selfeval.publish.atomic import (
+    cleanup_build_dir,
+    new_build_dir,
+    publish_atomically,
+    remove_stale_build_dirs,
+)
+from selfeval.publish.pack import (
+    SectionResult,
+    pack_nav,
+    package_versions,
+    published_periods,
+    write_index,
+    write_manifest,
+    write_periods_index,
+)
+from selfeval.publish.pdf import board_pack_html, print_pdf
 from selfeval.publish.render import (
     NavItem,
     escape,
@@ -10,10 +27,25 @@ from selfeval.publish.render import (
 )
 
 __all__ = [
+    "BrowserFailed",
+    "BrowserMissing",
     "NavItem",
+    "SectionResult",
+    "board_pack_html",
+    "cleanup_build_dir",
     "escape",
     "export_html",
     "failed_section_html",
     "html_page",
+    "new_build_dir",
+    "pack_nav",
+    "package_versions",
+    "print_pdf",
+    "publish_atomically",
+    "published_periods",
+    "remove_stale_build_dirs",
     "table_html",
+    "write_index",
+    "write_manifest",
+    "write_periods_index",
 ]

@@ -184,11 +184,9 @@ def _footer_html(pack_info: Mapping[str, str]) -> str:
     line = " ".join(parts) or "Produced by selfeval"
     command = _info(pack_info, "command")
     how = f"<p>Command: <code>{escape(command)}</code></p>" if command else ""
-    return (
-        f'<footer class="site-footer"><p>{line}.</p>{how}'
-        "<p>Official sensitive: for the service's self-evaluation. Do not forward outside the "
-        "organisation without approval.</p></footer>"
-    )
+    marking = _info(pack_info, "protective_marking")
+    mark = f"<p>{escape(marking)}</p>" if marking else ""
+    return f'<footer class="site-footer"><p>{line}.</p>{how}{mark}</footer>'
 
 
 def _furniture(title, nav, current_href, pack_info) -> dict[str, str]:
