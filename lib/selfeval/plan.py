@@ -61,6 +61,9 @@ STATUS_COLUMNS = [
 ]
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class PlanError(UserError):
     """The plan params (or action updates) are broken; ``problems`` lists each one."""
 
@@ -277,7 +280,7 @@ def _pydantic_problems(exc: ValidationError, where: str) -> list[str]:
 
 def _read_yaml(path: Path, where: str) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
