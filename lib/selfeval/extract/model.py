@@ -1,0 +1,38 @@
+"""The Extract result and the whole-extract error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+try:  # the project's user-error base class, when present: the CLI prints it without traceback
+    from selfeval.errors import UserError as _Base
+except ImportError:  # pragma: no cover
+    _Base = Exception
+
+
+class ExtractError(_Base):
+    """The extract as a whole cannot be used (folder missing, no recognised files)."""
+
+
+@dataclass
+class Extract:
+    """A read and validated extract (see docs/architecture.md)."""
+
+    tables: dict[str, pd.DataFrame]
+    quality: pd.DataFrame
+    extract_date: date
+    inputs: list[dict] = field(default_factory=list)  # {path, sha256, bytes}
+    summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    folder: Path = Path(".")
+
+    @property
+    def errors(self) -> int:
+        return int((self.quality["severity"] == "error").sum())
+
+    @property
+    def warnings(self) -> int:
+        return int((self.quality["severity"] == "warning").sum())
