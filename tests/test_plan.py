@@ -171,6 +171,25 @@ def test_spot_check_texts_targets_and_dates(plan: Plan) -> None:
     assert _objective(plan, "04.01").due_text == "01/12/2021 threshold document re-launch"
 
 
+def test_partners_run_together_in_the_plan_are_separated(plan: Plan) -> None:
+    assert _objective(plan, "07.02").partners == [
+        "Department for Education",
+        "Local Government Association",
+        "Hampshire Children and Families Service",
+    ]
+    assert _objective(plan, "05.01").partners == []  # the plan names none
+    assert "no key partners" in _objective(plan, "05.01").note
+
+
+def test_targets_frame(plan: Plan) -> None:
+    frame = plan.targets_frame()
+    rows = frame[(frame["objective_id"] == "01.08")].to_dict("records")
+    assert [(r["measure"], r["target"], r["green"], r["amber"], r["breakdown"]) for r in rows] == [
+        ("audits_good_pct", 70, 70, 60, "theme=neglect")
+    ]
+    assert len(frame) == sum(len(o.targets) for _, o in plan.objectives())
+
+
 def test_a_row_with_two_objectives_and_two_dates_is_split(plan: Plan) -> None:
     met, oversight = _objective(plan, "03.07"), _objective(plan, "03.08")
     assert "exploitation/contextual harm" in met.do_differently
