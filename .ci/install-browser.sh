@@ -1,0 +1,33 @@
+#!/bin/sh
+# Install Debian's Chromium (board-pack PDF, browser tests) and poppler-utils (pdftotext, used
+# by the tests to read the PDF). Idempotent, non-interactive; run as root (or with sudo).
+set -eu
+
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v pdftotext >/dev/null 2>&1 || missing="$missing poppler-utils"
+if [ -z "$missing" ]; then
+    echo "install-browser: chromium and pdftotext already installed"
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=""
+elif command -v sudo >/dev/null 2>&1; then
+    as_root="sudo"
+else
+    echo "install-browser: need root to install:$missing (apt-get install -y$missing)" >&2
+    exit 1
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-browser: apt-get not found; install$missing with your package manager" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "install-browser: installing$missing"
+$as_root apt-get update -qq
+# shellcheck disable=SC2086
+$as_root apt-get install -y -qq $missing
+command -v chromium >/dev/null 2>&1
+echo "install-browser: $(chromium --version 2>/dev/null)"
