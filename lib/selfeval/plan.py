@@ -9,7 +9,10 @@ file and key path of each problem, e.g.
 
 Action status as at a date (`action_status`), from the quarterly updates in ``local/actions.csv``:
 
-- the latest update dated on or before the date counts (later rows win a tie on date);
+- the latest update dated on or before the date counts (later rows win a tie on date); an
+  undated update never counts (the extract reader reports blank ``updated_on`` as an error);
+- action ids in updates are matched after restoring leading zeros Excel drops (``1.2.3`` →
+  ``01.02.3``); ids still not in the plan are listed by `unknown_action_updates`;
 - ``complete``: the latest update says Complete (whether before or after the due date);
 - ``overdue``: not complete and the due date is strictly before the date (due today is not
   overdue), whatever the latest update says and whether or not there is one;
