@@ -1,0 +1,214 @@
+"""Everything a page needs, resolved once from the notebook's four parameters."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from selfeval.config import Priority, Settings, data_dir, load_settings, params_dir
+from selfeval.errors import UserError
+
+log = logging.getLogger("selfeval.pages")
+
+SUMMARY_ID = "summary"
+MEASURE_COLUMNS = (
+    "measure_id period_type period_start period_end breakdown numerator denominator value unit "
+    "target rag polarity"
+).split()
+
+
+@dataclass
+class PageContext:
+    """The resolved inputs of one page. Notebooks pass it to the section builders."""
+
+    priority_id: str
+    period_end: date
+    extract_dir: Path | None
+    output_dir: Path | None
+    settings: Settings
+    page_config: dict[str, Any]
+    plan: Any  # selfeval.plan.Plan
+    catalogue: Any  # selfeval.measures.Catalogue
+    measures: pd.DataFrame
+    quality: pd.DataFrame
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    summary: pd.DataFrame | None = None  # extract summary: file, sheet, table, rows_read, ...
+    extract_date: date | None = None
+    action_updates: pd.DataFrame | None = None
+    commentary: str | None = None
+    commentary_path: Path | None = None
+    run_info: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # things the reader should know (plain English)
+
+    @property
+    def is_summary(self) -> bool:
+        return self.priority_id == SUMMARY_ID
+
+    @property
+    def priority(self) -> Priority | None:
+        return None if self.is_summary else self.settings.priority(self.priority_id)
+
+    @property
+    def plan_priority(self) -> Any:
+        """This page's priority from the plan (None for the summary or if the plan lacks it)."""
+        if self.is_summary or self.plan is None:
+            return None
+        for p in self.plan.priorities:
+            if p.id == self.priority_id:
+                return p
+        return None
+
+    @property
+    def priority_config(self) -> dict[str, Any]:
+        return (self.page_config.get("priorities") or {}).get(self.priority_id) or {}
+
+    @property
+    def title(self) -> str:
+        return "Summary" if self.is_summary else self.priority.title  # type: ignore[union-attr]
+
+
+@lru_cache(maxsize=2)
+def _read_page_config(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def load_page_config(path: Path | None = None) -> dict[str, Any]:
+    """params/pages.yaml: ILACS judgements, timeliness bands, what each priority page shows."""
+    return _read_page_config((path or params_dir() / "pages.yaml").resolve())
+
+
+def ilacs_judgements(config: dict[str, Any] | None = None) -> dict[str, str]:
+    config = config if config is not None else load_page_config()
+    return dict(config.get("ilacs_judgements") or {})
+
+
+def resolve_extract_dir(extract_dir: str | Path = "") -> Path:
+    """The extract folder: the one given, else latest data/extracts/<date>/, else the latest
+    data/sample/<date>/ (the same rule as `selfeval run`)."""
+    from selfeval.runner import resolve_extract_dir as runner_resolve
+
+    return runner_resolve(Path(extract_dir) if str(extract_dir or "").strip() else None)
+
+
+def parse_period_end(value: str | date | None) -> date | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError as err:
+        raise UserError(f"period_end must be an ISO date like 2022-03-31, not {value!r}") from err
+
+
+def normalise_measures(frame: pd.DataFrame) -> pd.DataFrame:
+    """Measures with dates as Timestamps, breakdown '' for the whole service, numbers numeric."""
+    out = frame.copy()
+    for col in MEASURE_COLUMNS:
+        if col not in out.columns:
+            out[col] = pd.NA
+    for col in ("period_start", "period_end"):
+        out[col] = pd.to_datetime(out[col])
+    out["breakdown"] = out["breakdown"].fillna("").astype(str)
+    for col in ("numerator", "denominator", "value", "target"):
+        out[col] = pd.to_numeric(out[col], errors="coerce")
+    for col in ("rag", "polarity", "unit", "period_type", "measure_id"):
+        out[col] = out[col].fillna("").astype(str)
+    return out
+
+
+def commentary_path(period_end: date, priority_id: str) -> Path:
+    return params_dir() / "commentary" / period_end.isoformat() / f"{priority_id}.md"
+
+
+def read_commentary(period_end: date, priority_id: str) -> tuple[str | None, Path]:
+    path = commentary_path(period_end, priority_id)
+    if path.is_file():
+        text = path.read_text(encoding="utf-8-sig").strip()
+        return (text or None), path
+    return None, path
+
+
+def load_context(
+    period_end: str | date = "",
+    extract_dir: str | Path = "",
+    priority_id: str = SUMMARY_ID,
+    output_dir: str | Path = "",
+) -> PageContext:
+    """Resolve a page's inputs from the notebook parameters.
+
+    - extract_dir "" = the latest extract (data/extracts/<date>/, else data/sample/<date>/);
+    - period_end "" = the extract date of that extract;
+    - output_dir: the runner's build folder; its measures.csv and data_quality.csv are used when
+      present, otherwise the measures are computed here (so the notebook runs on its own).
+    """
+    from selfeval.extract import load_extract
+    from selfeval.measures import compute_measures, load_catalogue, read_measures
+    from selfeval.plan import load_plan
+
+    settings = load_settings()
+    config = load_page_config()
+    if priority_id != SUMMARY_ID:
+        settings.priority(priority_id)  # clear error for an unknown id
+    out_dir = Path(output_dir) if str(output_dir or "").strip() else None
+    run_info: dict[str, Any] = {}
+    if out_dir is not None and (out_dir / "run.json").is_file():
+        run_info = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
+    if not str(extract_dir or "").strip() and run_info.get("extract_dir"):
+        extract_dir = run_info["extract_dir"]
+    folder = resolve_extract_dir(extract_dir)
+    extract = load_extract(folder)
+    period = parse_period_end(period_end) or parse_period_end(run_info.get("period_end"))
+    period = period or extract.extract_date
+    notes: list[str] = []
+
+    catalogue = load_catalogue()
+    measures_csv = out_dir / "measures.csv" if out_dir else None
+    if measures_csv is not None and measures_csv.is_file():
+        measures = read_measures(measures_csv)
+    else:
+        measures = compute_measures(extract.tables, period, settings=settings, catalogue=catalogue)
+    measures = normalise_measures(measures)
+
+    quality_csv = out_dir / "data_quality.csv" if out_dir else None
+    if quality_csv is not None and quality_csv.is_file():
+        quality = pd.read_csv(quality_csv, dtype=str, keep_default_na=False)
+    else:
+        quality = extract.quality
+    plan = load_plan()
+    commentary, path = read_commentary(period, priority_id)
+    return PageContext(
+        priority_id=priority_id,
+        period_end=period,
+        extract_dir=folder,
+        output_dir=out_dir,
+        settings=settings,
+        page_config=config,
+        plan=plan,
+        catalogue=catalogue,
+        measures=measures,
+        quality=quality if quality is not None else pd.DataFrame(),
+        tables=dict(extract.tables),
+        summary=getattr(extract, "summary", None),
+        extract_date=extract.extract_date,
+        action_updates=extract.tables.get("local_actions"),
+        commentary=commentary,
+        commentary_path=path,
+        run_info=run_info,
+        notes=notes,
+    )
+
+
+def default_data_hint() -> str:
+    return (
+        f"No extract was found in {data_dir() / 'extracts'} or {data_dir() / 'sample'}: "
+        "create the sample with `selfeval sample-data data/sample`."
+    )

@@ -1,0 +1,332 @@
+"""What the notebooks call: each `show_*` displays one part of a page.
+
+HTML goes out with IPython's display(HTML(...)); charts as PNG images whose output metadata
+carries the alt text (the publishing template puts it on the <img>), followed by a visible
+caption. Nothing here prints code, tracebacks or child-level data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.display import HTML, Image, display
+
+from selfeval.pages import sections as sx
+from selfeval.pages import summary as sm
+from selfeval.pages.context import PageContext, ilacs_judgements
+from selfeval.pages.html import bullets, esc, html_table, paragraph
+
+
+def show_html(fragment: str) -> None:
+    if fragment:
+        display(HTML(fragment))
+
+
+def show_chart(chart: Any, caption: str = "") -> None:
+    """A chart as a PNG with alt text in its metadata, then a visible caption."""
+    png = chart.png_bytes()
+    display(Image(data=png, format="png", metadata={"alt": chart.alt_text}))
+    text = caption or chart.alt_text
+    if text:
+        display(HTML(f'<p class="se-caption"><small>{esc(text)}</small></p>'))
+    _close(chart)
+
+
+def _close(chart: Any) -> None:
+    figure = getattr(chart, "figure", None)
+    if figure is not None:
+        try:
+            import matplotlib.pyplot as plt
+
+            plt.close(figure)
+        except Exception:  # noqa: BLE001 - Figure objects not managed by pyplot
+            pass
+
+
+# --- priority pages -------------------------------------------------------------------------
+
+
+def show_header(ctx: PageContext) -> None:
+    show_html(sx.header_html(ctx))
+
+
+def show_findings(ctx: PageContext) -> None:
+    show_html(sx.findings_html(ctx))
+
+
+def show_commentary(ctx: PageContext) -> None:
+    show_html(sx.commentary_html(ctx))
+
+
+def show_measures(ctx: PageContext) -> None:
+    show_html(sx.measures_table_html(ctx))
+
+
+def show_spc_charts(ctx: PageContext, limit: int = 4) -> None:
+    items = sx.spc_charts(ctx, limit)
+    if not items:
+        return
+    show_html(
+        "<h3>Trends</h3>"
+        + paragraph(
+            "Monthly figures with their average and process limits. Points in colour are "
+            "special cause: a real change rather than chance."
+        )
+    )
+    for item in items:
+        show_chart(item.chart, item.caption)
+
+
+def show_team_breakdowns(ctx: PageContext) -> None:
+    from selfeval import charts
+
+    parts = sx.team_sections(ctx)
+    if not parts:
+        return
+    show_html("<h3>By team</h3>")
+    for heading, frame, (line, raw) in parts:
+        chart = charts.bar_breakdown(
+            raw.assign(_rag=raw["rag"]),
+            category=raw.columns[0],
+            value="value",
+            title=heading,
+            unit=line.unit,
+            target=line.target,
+            rag="_rag",
+        )
+        show_chart(chart, "")
+        caption = f"{heading}, quarter ending {sx._date(ctx.period_end)}"
+        show_html(html_table(frame, caption=caption))
+
+
+def show_audits(ctx: PageContext) -> None:
+    from selfeval import charts
+
+    html = sx.audit_html(ctx)
+    show_html(html)
+    themes = ctx.priority_config.get("audit_themes")
+    if not themes:
+        return
+    frame = sx.audit_frame(ctx.tables.get("local_audits"), ctx.period_end, themes)
+    frame = frame[frame["Theme"] != "All themes"] if len(frame) else frame
+    if len(frame) > 1:
+        show_chart(
+            charts.bar_breakdown(
+                frame.sort_values("Good or better", ascending=False),
+                category="Theme",
+                value="Good or better",
+                title="Audits graded good or outstanding, by theme",
+                unit="pct",
+                target=70,
+                rag="RAG",
+            )
+        )
+
+
+def show_cohort_profiles(ctx: PageContext) -> None:
+    from selfeval import charts
+
+    profiles = sx.cohort_profiles(ctx)
+    if not profiles:
+        return
+    show_html(
+        "<h3>Who the children are</h3>"
+        + paragraph(
+            "Profiles in the style of Ofsted's children's services analysis tool (ChAT), counting "
+            "each child once."
+        )
+    )
+    for prof in profiles:
+        show_html(
+            f"<h4>{esc(prof.title)}</h4>" + paragraph(f"{prof.children:,} children {prof.basis}.")
+        )
+        if not prof.children:
+            continue
+        ag = prof.age_gender
+        if ag is not None and ag.to_numpy().sum():
+            show_chart(charts.back_to_back(ag, title=f"{prof.title} by age and gender"))
+        if prof.ethnicity is not None:
+            show_html(
+                sx.counts_table_html(
+                    prof.ethnicity, f"{prof.title} by ethnic group", "Ethnic group"
+                )
+            )
+        if prof.source is not None:
+            src = prof.source.reset_index()
+            show_chart(
+                charts.bar_breakdown(
+                    src,
+                    category="Group",
+                    value="Children",
+                    title=f"{prof.title} by source",
+                    unit="count",
+                )
+            )
+        for spec, bands in prof.timeliness:
+            band_spec = (ctx.page_config.get("bands") or {}).get(spec.band_key, [])
+            from selfeval.pages.cohorts import late_bands
+
+            show_chart(
+                charts.distribution_bands(
+                    bands,
+                    title=spec.title,
+                    count="Count",
+                    unit_label=spec.unit,
+                    beyond=late_bands(band_spec),
+                )
+            )
+
+
+def show_data_quality(ctx: PageContext) -> None:
+    show_html(sx.quality_html(ctx))
+
+
+def show_sources(ctx: PageContext) -> None:
+    show_html(sx.sources_html(ctx))
+
+
+def show_actions_summary(ctx: PageContext) -> None:
+    show_html(sx.actions_summary_html(ctx))
+
+
+def show_objectives(ctx: PageContext) -> None:
+    show_html(sx.objectives_html(ctx))
+
+
+# --- the summary page -----------------------------------------------------------------------
+
+
+def show_measures_that_matter(ctx: PageContext) -> None:
+    from selfeval.plan import load_measures_that_matter
+
+    items = load_measures_that_matter()
+    frame = sm.measures_that_matter_frame(
+        items, ctx.catalogue, ctx.measures, ctx.period_end, sm.plan_baseline_date(ctx)
+    )
+    base = sm.plan_baseline_date(ctx)
+    show_html(
+        "<h3>Measures that matter</h3>"
+        + paragraph(
+            f"The plan's own list, filled in. Baseline: the figure for {base:%B %Y} (the plan's "
+            "baseline, 31 March 2021), or the earliest month the data reaches where it does not "
+            "go back that far, as stated. Actual: the latest figure. Outcome: RAG against the "
+            "target and the trend from statistical process control."
+        )
+        + html_table(frame, caption=f"Measures that matter, {ctx.settings.plan_title}")
+    )
+
+
+def show_priority_overview(ctx: PageContext) -> None:
+    from selfeval import charts  # noqa: F401 - house style for the heatmap
+
+    data = sm.summary_data(ctx)
+    frame = sm.overview_frame(
+        list(ctx.settings.priorities),
+        data.results_by_priority,
+        data.actions,
+        {
+            p.id: ((ctx.page_config.get("priorities") or {}).get(p.id) or {}).get("ilacs") or []
+            for p in ctx.settings.priorities
+        },
+        ilacs_judgements(ctx.page_config),
+    )
+    show_html(
+        "<h3>The priorities at a glance</h3>"
+        + paragraph(
+            "For each priority: how many of its measures are green, amber or red against target; "
+            "how many show a real change (statistical process control); whether targets will be "
+            "met reliably (assurance); and the state of its actions."
+        )
+        + html_table(frame, caption="Priorities: RAG, trend, assurance and actions")
+    )
+    show_chart(heatmap_chart(sm.heatmap_frame(frame)))
+
+
+def heatmap_chart(frame):
+    """A heatmap of the overview counts (numbers printed in every cell)."""
+    import seaborn as sns
+    from matplotlib.figure import Figure
+
+    from selfeval.charts import Chart, house_style
+
+    with house_style():
+        figure = Figure(figsize=(8, 0.45 * len(frame) + 1.8))
+        ax = figure.subplots()
+        sns.heatmap(
+            frame,
+            annot=True,
+            fmt="d",
+            cmap="Blues",
+            cbar=False,
+            linewidths=0.5,
+            linecolor="white",
+            ax=ax,
+        )
+        ax.set_title("Priorities at a glance: counts of measures and overdue actions")
+        ax.set_ylabel("")
+        ax.tick_params(axis="x", labelrotation=20)
+    alt = "Heatmap of the priorities at a glance. " + " ".join(
+        f"{idx}: {row['Green']} green, {row['Amber']} amber, {row['Red']} red, "
+        f"{row['Improving']} improving, {row['Getting worse']} getting worse, "
+        f"{row['Actions overdue']} actions overdue."
+        for idx, row in frame.iterrows()
+    )
+    return Chart(figure, alt)
+
+
+def show_notable(ctx: PageContext) -> None:
+    data = sm.summary_data(ctx)
+    improving, worse = sm.notable(data.all_results)
+    show_html(
+        "<h3>Most notable improvements</h3>"
+        + (bullets(improving) or paragraph("No measure shows a real improvement this quarter."))
+        + "<h3>Most notable concerns</h3>"
+        + (bullets(worse) or paragraph("No measure shows a real deterioration this quarter."))
+    )
+
+
+def show_changes(ctx: PageContext) -> None:
+    data = sm.summary_data(ctx)
+    frame = sm.changes_frame(data.all_results)
+    head = "<h3>What changed since last quarter</h3>"
+    if frame.empty:
+        show_html(head + paragraph("No figure moved noticeably since the previous quarter."))
+    else:
+        show_html(
+            head
+            + paragraph("Measures whose RAG rating changed, then those that moved by 5% or more.")
+            + html_table(frame, caption="Changes since the previous quarter")
+        )
+
+
+def show_overdue_actions(ctx: PageContext) -> None:
+    from selfeval.pages import plan_view as pv
+
+    data = sm.summary_data(ctx)
+    late = pv.overdue(data.actions)
+    head = "<h3>Overdue actions</h3>" + paragraph(
+        f"As at {sx._date(ctx.period_end)}: {pv.status_sentence(data.actions)}"
+    )
+    if late is None or late.empty:
+        show_html(head + paragraph("No action is overdue."))
+    else:
+        show_html(head + pv.actions_table_html(late, caption="Actions past their due date"))
+
+
+def show_quality_headline(ctx: PageContext) -> None:
+    from selfeval.pages import quality_view as qv
+    from selfeval.pages.html import Markup, link
+
+    show_html(
+        "<h3>Data quality</h3>"
+        + paragraph(qv.quality_headline(ctx.quality, ctx.summary))
+        + paragraph(Markup("Details: " + link("data quality page", "data-quality.html") + "."))
+    )
+
+
+def show_ilacs(ctx: PageContext) -> None:
+    show_html(
+        "<h3>ILACS judgement areas</h3>"
+        + paragraph("Which priorities bear on each of the areas Ofsted judges in an inspection.")
+        + html_table(sm.ilacs_frame(ctx), caption="ILACS judgement areas and priorities")
+    )
