@@ -231,3 +231,25 @@ def test_fewer_than_two_points_gives_no_spc(values):
     assert df.attrs["summary"].startswith(
         f"Not enough data for SPC: {n} point{'s' if n != 1 else ''} (at least 2 are needed)."
     )
+
+
+def test_side_rules_decide_direction_over_a_trend_the_other_way():
+    # mean 104 / 14 = 7.43; the last 7 points rise (trend up) but all sit below the mean
+    # (shift down); 1 is below the lower limit 1.9 and 1, 2, 3 are beyond 2 sigma (3.74).
+    df = xmr([10, 12, 10, 12, 10, 12, 10, 1, 2, 3, 4, 5, 6, 7], polarity="up")
+    assert df["lcl"].iloc[0] == pytest.approx(104 / 14 - 2.66 * 27 / 13)
+    assert df["rule"].iloc[7] == "outside limits; shift; trend; two in three"
+    assert df["rule"].iloc[13] == "shift; trend"
+    assert df["direction"].tolist() == [1] * 7 + [-1] * 7
+    assert df.attrs["variation"] == "concern"
+    assert df.attrs["signal"] == {"rule": "shift", "direction": -1, "length": 7, "period": 13}
+    assert df.attrs["summary"] == (
+        "14 points; average 7.4, process limits 1.9 to 13.0. Latest point (13): special cause "
+        "variation, concern (7 points in a row below the average)."
+    )
+
+
+def test_nullable_integers_with_missing_values():
+    df = xmr(pd.Series([5, 7, pd.NA, 6, 8, 9], dtype="Int64"), polarity="up")
+    assert df.attrs["n_points"] == 5
+    assert df["mean"].iloc[0] == 7

@@ -174,24 +174,28 @@ def _segment_frame(values: pd.Series, baseline: Any, rules: dict[str, int]) -> p
     frame["lcl"] = mean - 3 * sigma
     frame["ucl"] = mean + 3 * sigma
     frame["baseline"] = base
-    flags = {name: np.zeros(len(x_all), dtype=int) for name in RULE_NAMES}
-    if not np.isnan(mean):
-        x = x_all[has_value]
-        mean_arr, f = np.full(len(x), mean), frame[has_value]
-        found = {
-            "outside_limits": lambda: outside_limits_rule(x, f["lcl"].values, f["ucl"].values),
-            "shift": lambda: shift_rule(x, mean_arr, rules["shift"]),
-            "trend": lambda: trend_rule(x, rules["trend"]),
-            "two_in_three": lambda: two_in_three_rule(
-                x, f["lower_2sigma"].values, f["upper_2sigma"].values
-            ),
-        }
-        for name, compute in found.items():
-            if rules[name]:
-                flags[name][has_value] = compute()
+    flags = _rule_flags(frame[has_value], rules) if not np.isnan(mean) else {}
     for name in RULE_NAMES:
-        frame[f"_{name}"] = flags[name]
+        frame[f"_{name}"] = 0
+        if name in flags:
+            frame.loc[has_value, f"_{name}"] = flags[name]
     return frame
+
+
+def _rule_flags(points: pd.DataFrame, rules: dict[str, int]) -> dict[str, np.ndarray]:
+    """Direction flags (+1/-1/0) of each switched-on rule for one segment's points with data."""
+    x, mean = points["value"].to_numpy(), points["mean"].to_numpy()
+    checks = {
+        "outside_limits": lambda: outside_limits_rule(
+            x, points["lcl"].to_numpy(), points["ucl"].to_numpy()
+        ),
+        "shift": lambda: shift_rule(x, mean, rules["shift"]),
+        "trend": lambda: trend_rule(x, rules["trend"]),
+        "two_in_three": lambda: two_in_three_rule(
+            x, points["lower_2sigma"].to_numpy(), points["upper_2sigma"].to_numpy()
+        ),
+    }
+    return {name: check() for name, check in checks.items() if rules[name]}
 
 
 def _point_direction(flags: dict[str, int]) -> int:
