@@ -69,7 +69,9 @@ CELLS = [
         "from IPython.display import HTML\n"
         'HTML(\'<p>Inline</p><script>alert(1)</script><img src="https://cdn.example/x.png" alt="x">'
         '<a href="javascript:alert(2)" onclick="alert(3)">link</a>'
-        '<link rel="stylesheet" href="https://fonts.example/css">\')',
+        '<link rel="stylesheet" href="https://fonts.example/css">'
+        "<style>@import url(https://fonts.example/f.css); .a { background: url(//x.example/a.png) }"
+        "</style>')",
     ),
     ("code", "raise ValueError('boom in a cell')"),
     ("markdown", "## What are we doing next?\n\nActions."),

@@ -188,6 +188,12 @@ def _manifest_of(folder: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def _pack_info_of(manifest: Mapping) -> dict:
+    """The pack facts recorded in a manifest (under ``pack_info``, else at its top level)."""
+    info = manifest.get("pack_info")
+    return dict(info) if isinstance(info, Mapping) else dict(manifest)
+
+
 def _period_label(period: str) -> str:
     try:
         day = date.fromisoformat(period)
@@ -203,8 +209,7 @@ def write_periods_index(rendered_root: Path) -> Path:
     rows = []
     for period in periods:
         manifest = _manifest_of(root / period)
-        info = manifest.get("pack_info") if isinstance(manifest.get("pack_info"), dict) else {}
-        produced = info.get("generated_at") or manifest.get("generated_at") or ""
+        produced = _pack_info_of(manifest).get("generated_at") or ""
         status = "Complete" if manifest.get("exit_code", 0) == 0 else "Some sections missing"
         rows.append(
             f'<tr><td><a href="{escape(period)}/index.html">{escape(_period_label(period))}</a>'
@@ -218,7 +223,7 @@ def write_periods_index(rendered_root: Path) -> Path:
         else "<p>No pack has been published yet.</p>"
     )
     newest = _manifest_of(root / periods[0]) if periods else {}
-    info = newest.get("pack_info") if isinstance(newest.get("pack_info"), dict) else {}
+    info = _pack_info_of(newest)
     pack_info = {
         "local_authority": info.get("local_authority", ""),
         "service": info.get("service", ""),

@@ -296,6 +296,8 @@ _EVENT_ATTR = re.compile(r"""\s+on[a-z]+\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.
 _JS_URL = re.compile(r"""(href|src|action)\s*=\s*(["']?)\s*javascript:[^"'\s>]*\2""", re.I)
 _REMOTE_LINK = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
 _REMOTE_IMG = re.compile(r"""<img\b[^>]*\bsrc\s*=\s*["']?\s*(https?:)?//[^>]*>""", re.IGNORECASE)
+_CSS_IMPORT = re.compile(r"@import\b[^;<]*;?", re.IGNORECASE)
+_CSS_REMOTE_URL = re.compile(r"""url\(\s*["']?\s*(https?:)?//[^)]*\)""", re.IGNORECASE)
 _IMG_NO_ALT = re.compile(r"<img\b(?![^>]*\balt\s*=)([^>]*?)(/?)>", re.IGNORECASE)
 
 
@@ -304,6 +306,7 @@ def make_inert(content: str) -> str:
     content = _ACTIVE_BLOCKS.sub("", content)
     content = _ACTIVE_OPEN.sub("", content)
     content = _REMOTE_LINK.sub("", content)
+    content = _CSS_REMOTE_URL.sub("none", _CSS_IMPORT.sub("", content))
     content = _REMOTE_IMG.sub('<span class="missing-image">[image not included]</span>', content)
     content = _TAG.sub(lambda m: _JS_URL.sub(r'\1="#"', _EVENT_ATTR.sub("", m.group(0))), content)
     return _IMG_NO_ALT.sub(lambda m: f'<img alt="{DEFAULT_ALT}"{m.group(1)}{m.group(2)}>', content)
