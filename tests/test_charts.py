@@ -86,6 +86,12 @@ def test_spc_chart_with_too_few_points():
     assert chart.alt_text.startswith("Caseload: line chart from 0 to 0 with no limits.")
 
 
+def test_spc_chart_with_no_data_at_all():
+    chart = build(spc_chart, xmr([np.nan, np.nan], polarity="up"), title="Audits", unit="pct")
+    render(chart)
+    assert chart.alt_text == "Audits: no data to chart."
+
+
 def test_bar_breakdown_labels_values_and_rag_in_text():
     frame = pd.DataFrame(
         {

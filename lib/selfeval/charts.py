@@ -202,7 +202,8 @@ def spc_chart(
         _target_line(ax, target, unit, horizontal=True)
         _value_axis(ax, unit)
         if unit != "pct":
-            ax.set_ylim(bottom=min(0, float(np.nanmin(df[["value", "lcl"]].to_numpy()))))
+            lowest = df["value"].min() if df["value"].notna().any() else 0.0
+            ax.set_ylim(bottom=min(0.0, float(lowest)))  # limits below zero are clipped
         if dated:
             _date_axis(ax, df.index)
         else:
