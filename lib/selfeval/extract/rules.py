@@ -238,21 +238,22 @@ def after_extract_date(table: TableInput, typed: pd.DataFrame, col: ColumnSpec) 
 def duplicate_rows(table: TableInput, typed: pd.DataFrame) -> Finding:
     """Rows identical to an earlier row: warning, only the first is used."""
     columns = [c.name for c in table.spec.columns if c.name in typed]
+    rows = table.rows.loc[typed.index]
     dup = typed.duplicated(subset=columns, keep="first")
     if not dup.any():
         return _no_finding()
     first_rows = (
         typed[columns]
-        .assign(_r=table.rows.to_numpy())
+        .assign(_r=rows.to_numpy())
         .groupby(columns, dropna=False, sort=False)["_r"]
         .transform("first")
     )
     message = (
-        "Row " + table.rows[dup].astype(str) + ": exact duplicate of row "
+        "Row " + rows[dup].astype(str) + ": exact duplicate of row "
         + first_rows[dup].astype(str) + "; only the first is used."
     )  # fmt: skip
     problems = row_problems(
-        table.where, table.rows[dup], pd.Series([None] * int(dup.sum()), index=dup[dup].index),
+        table.where, rows[dup], pd.Series([None] * int(dup.sum()), index=dup[dup].index),
         None, "duplicate_row", "warning", message,
     )  # fmt: skip
     return Finding(problems, dup)
