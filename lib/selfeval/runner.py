@@ -300,6 +300,7 @@ def _run_in(
     exit_code = EXIT_PARTIAL if failed or unusable else EXIT_OK
     manifest = {
         "selfeval_version": __version__,
+        "pack_info": pack_info,
         "generated_at": pack_info["generated_at"],
         "command": pack_info["command"],
         "parameters": {
@@ -527,6 +528,8 @@ def _print_pdf(build: Path, sections: list[Section]) -> None:
         return
     if pdf:
         _say(f"Board pack PDF: {pdf.name}")
+    else:
+        _say("The board pack PDF could not be printed; see run.log. The HTML pack is published.")
 
 
 # ---------------------------------------------------------------- logging
