@@ -1,0 +1,142 @@
+"""Children in need and child protection (Annex A Lists 6 and 7)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from selfeval.measures.context import Context, within_days_before
+from selfeval.measures.front_door import team_of
+from selfeval.measures.registry import measure
+
+CP_OUT = ["pid", "unit", "team", "n"]
+
+
+def _cp(ctx: Context) -> pd.DataFrame:
+    def build() -> pd.DataFrame:
+        a7 = ctx.table("annex_a_7", "child_id", "cp_start", "cp_end")
+        return a7.assign(unit=a7["child_id"], team=team_of(a7))
+
+    return ctx.cached("cp", build)
+
+
+def _cin(ctx: Context) -> pd.DataFrame:
+    def build() -> pd.DataFrame:
+        a6 = ctx.table("annex_a_6", "child_id", "cin_start", "cin_end")
+        status = a6["case_status"] if "case_status" in a6 else pd.Series(pd.NA, index=a6.index)
+        on_plan = status.astype("string").str.lower().str.contains("in need plan").fillna(False)
+        return a6.assign(unit=a6["child_id"], team=team_of(a6), on_plan=on_plan.astype(bool))
+
+    return ctx.cached("cin", build)
+
+
+def cp_open(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """CP plans open at each date (one row per plan; the engine counts each child once)."""
+    return ctx.open_at(_cp(ctx), "cp_start", "cp_end", periods)
+
+
+@measure("cp_plans", kind="stock", agg="count", sources=("annex_a_7",), breakdowns=("team",))
+def cp_plans(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Children on a child protection plan open at the date."""
+    return cp_open(ctx, periods).assign(n=1)[CP_OUT]
+
+
+@measure("cp_rate_10k", kind="stock", agg="rate", sources=("annex_a_7",))
+def cp_rate_10k(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Children on a CP plan at the date per 10,000 children."""
+    return cp_open(ctx, periods).assign(n=1)[CP_OUT]
+
+
+@measure(
+    "cp_starts",
+    kind="flow",
+    agg="count",
+    sources=("annex_a_7",),
+    breakdowns=("team",),
+    distinct=False,
+)
+def cp_starts(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """CP plans starting in the period (events)."""
+    return ctx.in_periods(_cp(ctx), "cp_start", periods)[["pid", "team"]]
+
+
+@measure(
+    "cp_repeat_pct",
+    kind="flow",
+    agg="pct",
+    sources=("annex_a_7",),
+    breakdowns=("team",),
+    distinct=False,
+)
+def cp_repeat_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """CP plans starting in the period with one or more previous CP plans."""
+    ctx.table("annex_a_7", "previous_cp_plans")
+    rows = ctx.in_periods(_cp(ctx), "cp_start", periods)
+    previous = pd.to_numeric(rows["previous_cp_plans"], errors="coerce")
+    return rows.assign(n=(previous >= 1).fillna(False))[["pid", "team", "n"]]
+
+
+@measure("cp_open_2yrs_pct", kind="stock", agg="pct", sources=("annex_a_7",), breakdowns=("team",))
+def cp_open_2yrs_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Children on a CP plan at the date whose plan started two years or more before it."""
+    rows = cp_open(ctx, periods)
+    return rows.assign(n=rows["cp_start"] <= rows["at"] - pd.DateOffset(years=2))[CP_OUT]
+
+
+@measure(
+    "cp_visits_timely_pct", kind="current", agg="pct", sources=("annex_a_7",), breakdowns=("team",)
+)
+def cp_visits_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Children on a CP plan at the date seen (last statutory visit) within 14 days before it."""
+    ctx.table("annex_a_7", "last_visit")
+    rows = cp_open(ctx, periods)
+    return rows.assign(n=within_days_before(rows["at"], rows["last_visit"], 14))[CP_OUT]
+
+
+@measure(
+    "cp_reviews_timely_pct", kind="current", agg="pct", sources=("annex_a_7",), breakdowns=("team",)
+)
+def cp_reviews_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Children on a CP plan for 3 months or more at the date with a review conference in the
+    183 days before it (first review due within 3 months, then at most 6 months apart)."""
+    ctx.table("annex_a_7", "last_review")
+    rows = cp_open(ctx, periods)
+    rows = rows[rows["cp_start"] <= rows["at"] - pd.DateOffset(months=3)]
+    reviewed = within_days_before(rows["at"], rows["last_review"], 183) & (
+        rows["last_review"] >= rows["cp_start"]
+    )
+    return rows.assign(n=reviewed)[CP_OUT]
+
+
+def cin_open_rows(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    return ctx.open_at(_cin(ctx), "cin_start", "cin_end", periods, blank_start_open=True)
+
+
+@measure("cin_open", kind="stock", agg="count", sources=("annex_a_6",), breakdowns=("team",))
+def cin_open(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Children with a child in need episode open at the date (including CP and CLA)."""
+    return cin_open_rows(ctx, periods).assign(n=1)[CP_OUT]
+
+
+@measure("cin_rate_10k", kind="stock", agg="rate", sources=("annex_a_6",))
+def cin_rate_10k(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Children in need at the date per 10,000 children."""
+    return cin_open_rows(ctx, periods).assign(n=1)[CP_OUT]
+
+
+@measure("cin_plan_open", kind="current", agg="count", sources=("annex_a_6",), breakdowns=("team",))
+def cin_plan_open(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Children open at the date whose case status is 'Child in need plan'."""
+    ctx.table("annex_a_6", "case_status")
+    rows = cin_open_rows(ctx, periods)
+    return rows[rows["on_plan"]].assign(n=1)[CP_OUT]
+
+
+@measure(
+    "cin_visits_timely_pct", kind="current", agg="pct", sources=("annex_a_6",), breakdowns=("team",)
+)
+def cin_visits_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Children on a child in need plan at the date last seen within 28 days before it."""
+    ctx.table("annex_a_6", "case_status", "last_seen")
+    rows = cin_open_rows(ctx, periods)
+    rows = rows[rows["on_plan"]]
+    return rows.assign(n=within_days_before(rows["at"], rows["last_seen"], 28))[CP_OUT]

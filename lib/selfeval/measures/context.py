@@ -1,0 +1,364 @@
+"""The run context: input tables, periods, conventions and derived columns computed once per run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from selfeval.config import Settings, reference_file
+from selfeval.measures.registry import Kind, MeasureUnavailable
+
+MONTHS_OF_TREND = 24
+DAY = pd.Timedelta(days=1)
+
+# The date columns that show how far back each table reaches (first non-empty one wins). For lists
+# of episodes open during a window (Annex A 6-8) the earliest *end* date is close to the window
+# start, so a month is only trusted once the table holds a closure on or before it starts.
+COVERAGE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "annex_a_1": ("contact_date",),
+    "annex_a_2": ("eh_assessment_start",),
+    "annex_a_3": ("referral_date",),
+    "annex_a_4": ("assessment_authorised", "assessment_start"),
+    "annex_a_5": ("strategy_date",),
+    "annex_a_6": ("cin_end", "cin_start"),
+    "annex_a_7": ("cp_end", "cp_start"),
+    "annex_a_8": ("cla_end", "cla_start"),
+    "annex_a_10": ("adoption_order", "placement_decision"),
+    "ssda903_episodes": ("DEC", "DECOM"),
+    "ssda903_reviews": ("REVIEW",),
+    "ssda903_header": (),
+    "local_audits": ("audit_date", "due_date"),
+    "local_workforce": ("snapshot_date",),
+    "local_supervision": ("supervision_date",),
+    "local_early_help": ("referral_date",),
+    "local_missing": ("missing_start",),
+    "local_ehe": ("end_date", "start_date"),
+    "local_foster_carers": ("deregistration_date", "approval_date"),
+}
+
+SHORT_BREAKS = ("V3", "V4")
+SW_ROLES = ("Social worker", "Senior practitioner", "Advanced practitioner")
+
+
+def as_dates(series: pd.Series) -> pd.Series:
+    """A column as datetime64 (already-typed columns pass through without re-parsing)."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series
+    return pd.to_datetime(series, errors="coerce", cache=False)
+
+
+@lru_cache(maxsize=1)
+def bank_holidays() -> np.ndarray:
+    """England and Wales bank holidays as datetime64[D] (reference/bank_holidays_*.csv)."""
+    frame = pd.read_csv(reference_file("bank_holidays_england_wales_2017_2026.csv"))
+    return pd.to_datetime(frame["date"]).to_numpy().astype("datetime64[D]")
+
+
+def working_days(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Weekdays that are not bank holidays in [start, end) (numpy.busday_count).
+
+    NaN where either date is blank."""
+    start, end = as_dates(start), as_dates(end)
+    ok = start.notna() & end.notna()
+    out = pd.Series(np.nan, index=start.index, dtype="float64")
+    if ok.any():
+        s = start[ok].to_numpy().astype("datetime64[D]")
+        e = end[ok].to_numpy().astype("datetime64[D]")
+        out[ok] = np.busday_count(s, e, holidays=bank_holidays())
+    return out
+
+
+def add_working_days(start: pd.Timestamp, days: int) -> pd.Timestamp:
+    """The date `days` working days after `start`."""
+    day = np.datetime64(start.date())
+    d = np.busday_offset(day, days, roll="forward", holidays=bank_holidays())
+    return pd.Timestamp(d)
+
+
+def code(series: pd.Series) -> pd.Series:
+    """The leading code of a value, upper-case: 'F1: Full time…' / 'RC8 - Case…' / 'f1' → 'F1'."""
+    s = series.astype("string").str.strip()
+    return s.str.extract(r"^([A-Za-z0-9]+)", expand=False).str.upper()
+
+
+def is_yes(series: pd.Series) -> pd.Series:
+    """True where a normalised yes/no value is Yes (blank is not yes)."""
+    return series.astype("string").str.strip().str.lower().isin(["yes", "y"]).fillna(False)
+
+
+def is_no(series: pd.Series) -> pd.Series:
+    return series.astype("string").str.strip().str.lower().isin(["no", "n"]).fillna(False)
+
+
+def within_days_before(at: pd.Series, when: pd.Series, days: int) -> pd.Series:
+    """0 ≤ (at − when) ≤ days, in calendar days (False when `when` is blank)."""
+    gap = (as_dates(at) - as_dates(when)).dt.days
+    return gap.between(0, days).fillna(False).astype(bool)
+
+
+def months_before(d: pd.Timestamp, months: int) -> pd.Timestamp:
+    """The first day of the window of `months` calendar months ending on d: (d + 1 day) − months."""
+    return (d + DAY) - pd.DateOffset(months=months)
+
+
+def build_periods(period_end: date, kind: Kind) -> pd.DataFrame:
+    """The periods a measure of this kind is reported for.
+
+    Columns: pid, period_type, period_start, period_end (as reported), at (the as-at date or the
+    window end), win_start (first day events count from), check (the date the data must reach),
+    headline (the quarter / snapshot row at the period end).
+    """
+    end = pd.Timestamp(period_end)
+    rows: list[dict[str, Any]] = []
+    if kind != "current":
+        first = end.to_period("M")
+        for i in range(MONTHS_OF_TREND - 1, -1, -1):
+            month = first - i
+            m_start = month.start_time.normalize()
+            m_end = min(month.end_time.normalize(), end)
+            if kind == "flow":
+                win, check = m_start, m_start
+            elif kind == "stock":
+                win, check = m_end, m_start
+            else:
+                win = months_before(m_end, 12)
+                check = win
+            rows.append(
+                dict(
+                    period_type="month",
+                    period_start=m_start,
+                    period_end=m_end,
+                    at=m_end,
+                    win_start=win,
+                    check=check,
+                    headline=False,
+                )
+            )
+    if kind == "flow":
+        q_start = months_before(end, 3)
+        rows.append(
+            dict(
+                period_type="quarter",
+                period_start=q_start,
+                period_end=end,
+                at=end,
+                win_start=q_start,
+                check=q_start,
+                headline=True,
+            )
+        )
+    else:
+        win = months_before(end, 12) if kind == "rolling12" else end
+        start = win if kind == "rolling12" else end
+        rows.append(
+            dict(
+                period_type="snapshot",
+                period_start=start,
+                period_end=end,
+                at=end,
+                win_start=win,
+                check=win,
+                headline=True,
+            )
+        )
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "pid", range(len(frame)))
+    return frame
+
+
+class Context:
+    """Everything a measure function may read: tables, settings, the run's period end, helpers.
+
+    Derived columns (working days, previous referral gaps, cleaned SSDA903 episodes) are cached
+    here so each is computed once per run whatever the number of periods and measures.
+    """
+
+    def __init__(
+        self,
+        tables: Mapping[str, pd.DataFrame],
+        period_end: date,
+        settings: Settings,
+    ) -> None:
+        self.tables = dict(tables)
+        self.period_end = pd.Timestamp(period_end)
+        self.settings = settings
+        self.using: tuple[str, ...] = ()
+        self.headline_only_used = False
+        self._cache: dict[str, Any] = {}
+
+    # -- tables ---------------------------------------------------------------------------------
+    def has(self, name: str) -> bool:
+        return name in self.tables
+
+    def table(self, name: str, *columns: str) -> pd.DataFrame:
+        """The table, or MeasureUnavailable naming what is missing."""
+        if name not in self.tables:
+            raise MeasureUnavailable(f"the extract has no {name} table")
+        frame = self.tables[name]
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise MeasureUnavailable(f"{name} has no column {', '.join(missing)}")
+        return frame
+
+    def cached(self, key: str, build: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+    def coverage_start(self, name: str) -> pd.Timestamp | None:
+        """The earliest date the table's events reach (see COVERAGE_COLUMNS), else None."""
+
+        def build() -> pd.Timestamp | None:
+            frame = self.tables.get(name)
+            if frame is None:
+                return None
+            for col in COVERAGE_COLUMNS.get(name, ()):
+                if col in frame.columns:
+                    values = as_dates(frame[col]).dropna()
+                    if len(values):
+                        return values.min().normalize()
+            return None
+
+        return self.cached(f"coverage:{name}", build)
+
+    # -- periods ----------------------------------------------------------------------------------
+    @staticmethod
+    def in_periods(frame: pd.DataFrame, date_col: str, periods: pd.DataFrame) -> pd.DataFrame:
+        """Rows whose `date_col` falls in each period's [win_start, at], tagged with pid and at."""
+        dates = _day_values(frame[date_col])
+        masks = [
+            (dates >= np.datetime64(p.win_start)) & (dates <= np.datetime64(p.at))
+            for p in periods.itertuples(index=False)
+        ]
+        return _take(frame, masks, periods)
+
+    @staticmethod
+    def open_at(
+        frame: pd.DataFrame,
+        start_col: str,
+        end_col: str,
+        periods: pd.DataFrame,
+        *,
+        blank_start_open: bool = False,
+    ) -> pd.DataFrame:
+        """Rows open at each period's `at` (start ≤ at and (end blank or end > at)), tagged."""
+        start, end = _day_values(frame[start_col]), _day_values(frame[end_col])
+        no_start, no_end = np.isnat(start), np.isnat(end)
+        masks = []
+        for p in periods.itertuples(index=False):
+            at = np.datetime64(p.at)
+            started = (start <= at) | (no_start if blank_start_open else False)
+            masks.append(started & (no_end | (end > at)))
+        return _take(frame, masks, periods)
+
+    @staticmethod
+    def as_at(frame: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
+        """Every row at every period (for lists that are a snapshot, such as care leavers)."""
+        every = np.ones(len(frame), dtype=bool)
+        return _take(frame, [every for _ in range(len(periods))], periods)
+
+    def headline_only(self, periods: pd.DataFrame) -> pd.DataFrame:
+        """The headline period only; tells the engine this measure reports no month rows this run
+        (its source holds only the latest values)."""
+        self.headline_only_used = True
+        return periods[periods["headline"]]
+
+    # -- shared derived tables -------------------------------------------------------------------
+    def child_team(self) -> pd.Series:
+        """Child id → allocated team from Annex A List 8 (latest row), for SSDA903 breakdowns."""
+
+        def build() -> pd.Series:
+            a8 = self.tables.get("annex_a_8")
+            if a8 is None or "allocated_team" not in a8.columns:
+                return pd.Series(dtype="object")
+            rows = a8.dropna(subset=["allocated_team"]).sort_values("cla_start", kind="stable")
+            return rows.drop_duplicates("child_id", keep="last").set_index("child_id")[
+                "allocated_team"
+            ]
+
+        return self.cached("child_team", build)
+
+    def cla_episodes(self) -> pd.DataFrame:
+        """Care episodes (child, start, end, legal_status, rne, rec, team, poc_start, placed_start).
+
+        From SSDA903 episodes when present (de-duplicated on CHILD+DECOM, latest YEAR wins), else
+        from Annex A List 8 (one row per period of care). Short breaks (V3/V4) are kept, flagged
+        ``short_break``; measures drop them. ``poc_start`` is the start of the period of care the
+        episode belongs to; ``placed_start`` the start of the current placement.
+        """
+        return self.cached("cla_episodes", self._build_cla_episodes)
+
+    def _build_cla_episodes(self) -> pd.DataFrame:
+        if "ssda903_episodes" in self.tables:
+            ep = self.table("ssda903_episodes", "CHILD", "DECOM", "DEC", "LS")
+            if "YEAR" in ep.columns:
+                ep = ep.sort_values("YEAR", kind="stable")
+            ep = ep.dropna(subset=["DECOM"]).drop_duplicates(["CHILD", "DECOM"], keep="last")
+            ep = ep.sort_values(["CHILD", "DECOM"], kind="stable")
+            rne = ep["RNE"].astype("string").str.upper() if "RNE" in ep else pd.Series("", ep.index)
+            out = pd.DataFrame(
+                {
+                    "child": ep["CHILD"].astype("string"),
+                    "start": ep["DECOM"],
+                    "end": ep["DEC"],
+                    "legal_status": ep["LS"].astype("string").str.upper(),
+                    "rne": rne,
+                    "rec": ep["REC"].astype("string").str.upper() if "REC" in ep else pd.NA,
+                },
+                index=ep.index,
+            )
+            # a new period of care starts at RNE = S, or where the previous episode ended
+            # before this one started (a gap), or at the child's first episode
+            prev_end = out.groupby("child")["end"].shift()
+            starts = (out["rne"] == "S").fillna(False)
+            new_poc = starts | prev_end.isna() | (prev_end < out["start"])
+            poc_id = new_poc.cumsum()
+            out["poc_start"] = out["start"].groupby(poc_id).transform("min")
+            placement_change = out["rne"].isin(["S", "P", "T"]).fillna(False) | new_poc
+            place_id = placement_change.cumsum()
+            out["placed_start"] = out["start"].groupby(place_id).transform("min")
+            out["team"] = out["child"].map(self.child_team())
+            out["source"] = "ssda903"
+        else:
+            a8 = self.table("annex_a_8", "child_id", "cla_start", "cla_end", "legal_status")
+            out = pd.DataFrame(
+                {
+                    "child": a8["child_id"].astype("string"),
+                    "start": a8["cla_start"],
+                    "end": a8["cla_end"],
+                    "legal_status": code(a8["legal_status"]),
+                    "rne": "S",
+                    "rec": code(a8["reason_ceased"]) if "reason_ceased" in a8 else pd.NA,
+                    "poc_start": a8["cla_start"],
+                    "placed_start": a8["placement_start"] if "placement_start" in a8 else pd.NaT,
+                    "team": a8["allocated_team"] if "allocated_team" in a8 else pd.NA,
+                    "source": "annex_a_8",
+                },
+                index=a8.index,
+            )
+        out["short_break"] = out["legal_status"].isin(SHORT_BREAKS).fillna(False)
+        return out
+
+    def population(self, at: pd.Timestamp) -> int:
+        return self.settings.population(pd.Timestamp(at).year)
+
+
+def _day_values(series: pd.Series) -> np.ndarray:
+    """A date column as a datetime64[ns] numpy array (NaT for blanks)."""
+    return as_dates(series).to_numpy(dtype="datetime64[ns]")
+
+
+def _take(frame: pd.DataFrame, masks: list[np.ndarray], periods: pd.DataFrame) -> pd.DataFrame:
+    """Stack the rows selected by each period's mask (one take), adding pid and at columns."""
+    picks = [np.flatnonzero(m) for m in masks]
+    idx = np.concatenate(picks) if picks else np.array([], dtype=int)
+    which = np.repeat(np.arange(len(picks)), [len(p) for p in picks])
+    out = frame.iloc[idx].reset_index(drop=True)
+    out["pid"] = periods["pid"].to_numpy()[which]
+    out["at"] = periods["at"].to_numpy()[which]
+    return out

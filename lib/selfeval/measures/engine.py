@@ -1,0 +1,333 @@
+"""compute_measures: run every registered measure over the periods and build measures.csv rows."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from selfeval.config import Settings, load_settings
+from selfeval.measures.catalogue import Catalogue, MeasureDef, load_catalogue
+from selfeval.measures.context import Context, build_periods
+from selfeval.measures.registry import REGISTRY, MeasureFn, MeasureUnavailable
+
+log = logging.getLogger(__name__)
+
+MEASURE_COLUMNS = [
+    "measure_id",
+    "period_type",
+    "period_start",
+    "period_end",
+    "breakdown",
+    "numerator",
+    "denominator",
+    "value",
+    "unit",
+    "target",
+    "rag",
+    "polarity",
+]
+STATUS_COLUMNS = ["measure_id", "status", "source", "rows", "why"]
+_PERIOD_ORDER = {"month": 0, "quarter": 1, "snapshot": 2}
+
+
+def round_half_up(x: pd.Series | float, digits: int = 1) -> pd.Series | float:
+    """Round half away from zero (as by hand: 12.25 → 12.3), not to even."""
+    scale = 10.0**digits
+    return np.sign(x) * np.floor(np.abs(x) * scale + 0.5 + 1e-9) / scale
+
+
+def compute_measures(
+    tables: Mapping[str, pd.DataFrame],
+    period_end: date,
+    *,
+    settings: Settings | None = None,
+    catalogue: Catalogue | None = None,
+) -> pd.DataFrame:
+    """The measures table (DESIGN.md columns) for every computable measure in the catalogue.
+
+    Measures whose tables or columns are missing produce no rows; why is in
+    ``result.attrs["status"]`` (see :func:`compute_measures_with_status`).
+    """
+    measures, status = compute_measures_with_status(
+        tables, period_end, settings=settings, catalogue=catalogue
+    )
+    measures.attrs["status"] = status
+    return measures
+
+
+def compute_measures_with_status(
+    tables: Mapping[str, pd.DataFrame],
+    period_end: date,
+    *,
+    settings: Settings | None = None,
+    catalogue: Catalogue | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(measures, status): status has one row per catalogue measure: measure_id, status
+    (`ok` / `unavailable` / `not computable` / `error`), source (tables used), rows, why."""
+    settings = settings or load_settings()
+    catalogue = catalogue or load_catalogue()
+    ctx = Context(tables, period_end, settings)
+    periods_by_kind: dict[str, pd.DataFrame] = {}
+    frames: list[pd.DataFrame] = []
+    status: list[dict] = []
+    for mdef in catalogue:
+        fn = REGISTRY.get(mdef.id)
+        if not mdef.computable:
+            status.append(_status(mdef.id, "not computable", (), 0, mdef.why or ""))
+            continue
+        if fn is None:
+            status.append(_status(mdef.id, "error", (), 0, "no function registered"))
+            continue
+        using = fn.source_tables(ctx.tables)
+        if using is None:
+            needs = " or ".join(" + ".join(alt) for alt in fn.sources)
+            status.append(_status(mdef.id, "unavailable", (), 0, f"needs {needs}"))
+            continue
+        if fn.kind not in periods_by_kind:
+            periods_by_kind[fn.kind] = build_periods(period_end, fn.kind)
+        periods = _covered(periods_by_kind[fn.kind], [ctx.coverage_start(t) for t in using])
+        ctx.using = using
+        ctx.headline_only_used = False
+        try:
+            contrib = fn.fn(ctx, periods)
+            if ctx.headline_only_used:
+                periods = periods[periods["headline"]]
+        except MeasureUnavailable as exc:
+            status.append(_status(mdef.id, "unavailable", using, 0, str(exc)))
+            continue
+        except Exception as exc:  # one broken measure must not take the run down
+            log.exception("measure %s failed", mdef.id)
+            status.append(_status(mdef.id, "error", using, 0, f"{type(exc).__name__}: {exc}"))
+            continue
+        rows = aggregate(contrib, periods, fn, mdef, ctx)
+        frames.append(rows)
+        status.append(_status(mdef.id, "ok", using, len(rows), ""))
+    measures = pd.concat(frames, ignore_index=True) if frames else _empty()
+    return measures[MEASURE_COLUMNS], pd.DataFrame(status, columns=STATUS_COLUMNS)
+
+
+def _status(measure_id: str, status: str, using: tuple[str, ...], rows: int, why: str) -> dict:
+    return dict(measure_id=measure_id, status=status, source=" + ".join(using), rows=rows, why=why)
+
+
+def _covered(periods: pd.DataFrame, starts: list[pd.Timestamp | None]) -> pd.DataFrame:
+    """Keep month rows the data reaches (check date on or after every table's coverage start)."""
+    known = [s for s in starts if s is not None]
+    if not known:
+        return periods
+    reach = max(known)
+    return periods[periods["headline"] | (periods["check"] >= reach)].reset_index(drop=True)
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in MEASURE_COLUMNS})
+
+
+def aggregate(
+    contrib: pd.DataFrame,
+    periods: pd.DataFrame,
+    fn: MeasureFn,
+    mdef: MeasureDef,
+    ctx: Context,
+) -> pd.DataFrame:
+    """Turn contributions into measure rows: whole service first (every period, zero when there
+    is nothing), then each breakdown value present in the data."""
+    n = _numbers(contrib, "n", 1.0)
+    d = _numbers(contrib, "d", 1.0)
+    pid = contrib["pid"].to_numpy(dtype="int64") if len(contrib) else np.zeros(0, dtype="int64")
+    unit = contrib["unit"] if fn.distinct and "unit" in contrib.columns else None
+    size = int(periods["pid"].max()) + 1 if len(periods) else 0
+    frames = []
+    # the whole service
+    keep = _first_per_unit(pid, None, unit, n)
+    tot_n = np.bincount(pid[keep], weights=n[keep], minlength=size)
+    tot_d = np.bincount(pid[keep], weights=d[keep], minlength=size)
+    p = periods["pid"].to_numpy()
+    frames.append(pd.DataFrame({"pid": p, "breakdown": "", "n": tot_n[p], "d": tot_d[p]}))
+    # breakdowns
+    wanted = [b for b in (mdef.breakdowns or []) if b in fn.breakdowns and b in contrib.columns]
+    for level in wanted:
+        label = contrib[level].astype("string").str.strip()
+        codes, names = pd.factorize(label.where(label != ""), use_na_sentinel=True)
+        ok = codes >= 0
+        keep = _first_per_unit(pid, codes, unit, n) & ok
+        if not keep.any():
+            continue
+        key = pid[keep] * len(names) + codes[keep]
+        labels = np.asarray(names, dtype=object)
+        k_n = np.bincount(key, weights=n[keep], minlength=size * len(names))
+        k_d = np.bincount(key, weights=d[keep], minlength=size * len(names))
+        present = np.unique(key)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "pid": present // len(names),
+                    "breakdown": level + "=" + labels[present % len(names)],
+                    "n": k_n[present],
+                    "d": k_d[present],
+                }
+            )
+        )
+    rows = pd.concat(frames, ignore_index=True).merge(periods, on="pid", how="left")
+    return _finish(rows, fn, mdef, ctx)
+
+
+def _numbers(frame: pd.DataFrame, column: str, default: float) -> np.ndarray:
+    if column not in frame.columns:
+        return np.full(len(frame), default)
+    values = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    return values.fillna(0.0).to_numpy()
+
+
+def _first_per_unit(
+    pid: np.ndarray, codes: np.ndarray | None, unit: pd.Series | None, n: np.ndarray
+) -> np.ndarray:
+    """Mask keeping one row per (period, breakdown, unit): the one with the largest numerator, so
+    a child counts once and counts in the numerator if any of their rows does."""
+    keep = np.ones(len(pid), dtype=bool)
+    if unit is None or not len(pid):
+        return keep
+    keys = pd.DataFrame({"pid": pid, "unit": unit.to_numpy(), "n": n})
+    if codes is not None:
+        keys["code"] = codes
+    keys = keys[unit.notna().to_numpy()].sort_values("n", ascending=False, kind="stable")
+    first = keys.drop_duplicates([c for c in ("pid", "code", "unit") if c in keys.columns])
+    keep[:] = False
+    keep[first.index.to_numpy()] = True
+    return keep
+
+
+def rag_vector(values: np.ndarray, mdef: MeasureDef) -> np.ndarray:
+    """rag_status for many values at once."""
+    out = np.full(len(values), "", dtype=object)
+    if mdef.polarity == "neutral" or (mdef.rag is None and mdef.target is None):
+        return out
+    green, amber = (mdef.rag.green, mdef.rag.amber) if mdef.rag else (mdef.target, mdef.target)
+    sign = 1.0 if mdef.polarity == "up" else -1.0
+    known = ~np.isnan(values)
+    v = np.where(known, values, 0.0) * sign
+    out[known & (v >= green * sign)] = "green"
+    out[known & (v < green * sign) & (v >= amber * sign)] = "amber"
+    out[known & (v < amber * sign)] = "red"
+    return out
+
+
+def _finish(rows: pd.DataFrame, fn: MeasureFn, mdef: MeasureDef, ctx: Context) -> pd.DataFrame:
+    n, d = rows["n"].to_numpy(), rows["d"].to_numpy()
+    blank = np.full(len(rows), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if fn.agg == "count":
+            numerator, denominator, value = n, blank, n
+        elif fn.agg == "sum":
+            numerator, denominator, value = round_half_up(n, 2), blank, round_half_up(n, 1)
+        elif fn.agg == "rate":
+            years = pd.DatetimeIndex(rows["at"]).year
+            pop = np.array([float(ctx.settings.population(int(y))) for y in years])
+            numerator, denominator, value = n, pop, round_half_up(n / pop * 10_000, 1)
+        elif fn.agg == "pct":
+            numerator, denominator = n, d
+            value = round_half_up(np.where(d > 0, 100.0 * n / d, np.nan), 1)
+        else:  # ratio: mean days, caseload per FTE
+            numerator, denominator = round_half_up(n, 2), round_half_up(d, 2)
+            value = round_half_up(np.where(d > 0, n / d, np.nan), 1)
+    value = np.asarray(value, dtype="float64")
+    out = pd.DataFrame(
+        {
+            "measure_id": mdef.id,
+            "period_type": rows["period_type"].to_numpy(),
+            "period_start": rows["period_start"].to_numpy(),
+            "period_end": rows["period_end"].to_numpy(),
+            "breakdown": rows["breakdown"].to_numpy(),
+            "numerator": _csv_numbers(numerator),
+            "denominator": _csv_numbers(denominator),
+            "value": _csv_numbers(value, integers=fn.agg == "count"),
+            "unit": mdef.unit,
+            "target": mdef.target if mdef.target is not None else np.nan,
+            "rag": rag_vector(value, mdef),
+            "polarity": mdef.polarity,
+        }
+    )
+    order = np.lexsort(
+        (
+            out["period_end"].to_numpy(),
+            out["period_type"].map(_PERIOD_ORDER).to_numpy(),
+            out["breakdown"].to_numpy().astype(str),
+            out["breakdown"].to_numpy() != "",
+        )
+    )
+    return out.iloc[order].reset_index(drop=True)
+
+
+def _csv_numbers(values: np.ndarray, *, integers: bool | None = None) -> np.ndarray:
+    """Object array of int (whole numbers) / float / None, so CSV shows 12 not 12.0.
+
+    ``integers=None`` keeps whole numbers as int; False keeps floats (percentages, rates)."""
+    out = []
+    for v in np.asarray(values, dtype="float64").tolist():
+        if v != v:  # NaN
+            out.append(None)
+        elif integers is not False and float(v).is_integer():
+            out.append(int(v))
+        else:
+            out.append(float(v))
+    return np.array(out, dtype=object)
+
+
+# ------------------------------------------------------------------------------ reading back
+
+
+def write_measures(measures: pd.DataFrame, path: Path) -> Path:
+    """Write measures.csv (ISO dates, empty cells for blanks)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = measures[MEASURE_COLUMNS].copy()
+    for col in ("period_start", "period_end"):
+        out[col] = pd.to_datetime(out[col]).dt.strftime("%Y-%m-%d")
+    out.to_csv(path, index=False)
+    return path
+
+
+def read_measures(path: Path) -> pd.DataFrame:
+    """Read measures.csv: dates parsed, numbers as float, breakdown and rag as '' when blank."""
+    frame = pd.read_csv(
+        path,
+        dtype={
+            "measure_id": str,
+            "period_type": str,
+            "breakdown": str,
+            "unit": str,
+            "rag": str,
+            "polarity": str,
+        },
+        keep_default_na=False,
+        na_values={c: [""] for c in ("numerator", "denominator", "value", "target")},
+    )
+    for col in ("period_start", "period_end"):
+        frame[col] = pd.to_datetime(frame[col])
+    for col in ("numerator", "denominator", "value", "target"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    return frame
+
+
+def latest(measures: pd.DataFrame, measure_id: str, breakdown: str = "") -> pd.Series | None:
+    """The headline row of a measure: the quarter row for events, else the snapshot row."""
+    rows = measures[(measures["measure_id"] == measure_id) & (measures["breakdown"] == breakdown)]
+    head = rows[rows["period_type"].isin(["quarter", "snapshot"])]
+    if head.empty:
+        return None
+    return head.sort_values("period_end").iloc[-1]
+
+
+def trend(measures: pd.DataFrame, measure_id: str, breakdown: str = "") -> pd.DataFrame:
+    """The month rows of a measure, oldest first."""
+    rows = measures[
+        (measures["measure_id"] == measure_id)
+        & (measures["breakdown"] == breakdown)
+        & (measures["period_type"] == "month")
+    ]
+    return rows.sort_values("period_end").reset_index(drop=True)

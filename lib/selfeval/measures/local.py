@@ -1,0 +1,421 @@
+"""Measures from the local datasets: audits, workforce, supervision, early help, missing, EHE,
+foster carers (schemas in reference/local_datasets.yaml)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from selfeval.measures.children import cin_open_rows, cp_open
+from selfeval.measures.context import (
+    SW_ROLES,
+    Context,
+    add_working_days,
+    is_yes,
+    months_before,
+    within_days_before,
+    working_days,
+)
+from selfeval.measures.front_door import days_since_previous
+from selfeval.measures.looked_after import cla_open, latest_on_or_before
+from selfeval.measures.registry import measure
+
+GOOD = ("good", "outstanding")
+
+# ----------------------------------------------------------------------------------- audits
+
+
+def _audits(ctx: Context, *columns: str) -> pd.DataFrame:
+    return ctx.table("local_audits", "audit_date", "team", "theme", *columns)
+
+
+@measure(
+    "audits_completed",
+    kind="flow",
+    agg="count",
+    sources=("local_audits",),
+    breakdowns=("theme", "team"),
+    distinct=False,
+)
+def audits_completed(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Case audits completed (audit date) in the period."""
+    return ctx.in_periods(_audits(ctx), "audit_date", periods)[["pid", "team", "theme"]]
+
+
+@measure(
+    "audits_good_pct",
+    kind="flow",
+    agg="pct",
+    sources=("local_audits",),
+    breakdowns=("theme", "team"),
+    distinct=False,
+)
+def audits_good_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Audits completed in the period with a grade, graded Good or Outstanding."""
+    rows = ctx.in_periods(_audits(ctx, "grade"), "audit_date", periods)
+    grade = rows["grade"].astype("string").str.strip().str.lower()
+    rows = rows[grade.notna() & (grade != "")].assign(n=grade.isin(GOOD))
+    return rows[["pid", "team", "theme", "n"]]
+
+
+@measure(
+    "audit_completion_pct",
+    kind="flow",
+    agg="pct",
+    sources=("local_audits",),
+    breakdowns=("team",),
+    distinct=False,
+)
+def audit_completion_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Audits due in the period that had been completed by the period end of the run."""
+    rows = ctx.in_periods(_audits(ctx, "due_date"), "due_date", periods)
+    done = rows["audit_date"].notna() & (rows["audit_date"] <= ctx.period_end)
+    return rows.assign(n=done)[["pid", "team", "n"]]
+
+
+# -------------------------------------------------------------------------------- workforce
+
+
+def workforce_at(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Staff in post in the latest workforce snapshot within the month ending at each date."""
+    wf = ctx.table("local_workforce", "snapshot_date", "staff_id", "team", "role", "fte")
+    dates = pd.Series(wf["snapshot_date"].dropna().unique()).sort_values()
+    parts = []
+    for p in periods.itertuples(index=False):
+        usable = dates[(dates <= p.at) & (dates >= months_before(p.at, 1))]
+        if usable.empty:
+            continue
+        snap = wf[wf["snapshot_date"] == usable.max()]
+        if "leave_date" in snap.columns:
+            snap = snap[~(snap["leave_date"] <= snap["snapshot_date"]).fillna(False)]
+        parts.append(snap.assign(pid=p.pid, at=p.at))
+    if not parts:
+        return wf.iloc[0:0].assign(pid=pd.Series(dtype="int64"), at=pd.Series(dtype="M8[ns]"))
+    out = pd.concat(parts, ignore_index=True)
+    fte = pd.to_numeric(out["fte"], errors="coerce").fillna(0.0)
+    is_sw = out["role"].isin(SW_ROLES)
+    holding = is_yes(out["case_holding"]) if "case_holding" in out else is_sw
+    return out.assign(unit=out["staff_id"], fte=fte, is_sw=is_sw, holding=is_sw & holding)
+
+
+@measure(
+    "sw_caseload_avg", kind="stock", agg="ratio", sources=("local_workforce",), breakdowns=("team",)
+)
+def sw_caseload_avg(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Case-holding social workers: total caseload divided by total FTE."""
+    ctx.table("local_workforce", "caseload", "case_holding")
+    rows = workforce_at(ctx, periods)
+    rows = rows[rows["holding"]]
+    caseload = pd.to_numeric(rows["caseload"], errors="coerce").fillna(0.0)
+    return rows.assign(n=caseload, d=rows["fte"])[["pid", "unit", "team", "n", "d"]]
+
+
+@measure(
+    "sw_over_caseload_target",
+    kind="stock",
+    agg="count",
+    sources=("local_workforce",),
+    breakdowns=("team",),
+)
+def sw_over_caseload_target(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Case-holding social workers whose caseload is above the caseload target (settings)."""
+    ctx.table("local_workforce", "caseload", "case_holding")
+    rows = workforce_at(ctx, periods)
+    caseload = pd.to_numeric(rows["caseload"], errors="coerce")
+    over = rows["holding"] & (caseload > ctx.settings.caseload_target).fillna(False)
+    return rows[over].assign(n=1)[["pid", "unit", "team", "n"]]
+
+
+@measure(
+    "agency_rate_pct", kind="stock", agg="pct", sources=("local_workforce",), breakdowns=("team",)
+)
+def agency_rate_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Agency social worker FTE as a percentage of all social worker FTE."""
+    ctx.table("local_workforce", "employment")
+    rows = workforce_at(ctx, periods)
+    rows = rows[rows["is_sw"]]
+    agency = rows["employment"].astype("string").str.lower().eq("agency").fillna(False)
+    return rows.assign(n=rows["fte"].where(agency, 0.0), d=rows["fte"])[
+        ["pid", "unit", "team", "n", "d"]
+    ]
+
+
+@measure(
+    "permanent_sw_fte", kind="stock", agg="sum", sources=("local_workforce",), breakdowns=("team",)
+)
+def permanent_sw_fte(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """FTE of permanent social workers in post."""
+    ctx.table("local_workforce", "employment")
+    rows = workforce_at(ctx, periods)
+    permanent = rows["employment"].astype("string").str.lower().eq("permanent").fillna(False)
+    rows = rows[rows["is_sw"] & permanent]
+    return rows.assign(n=rows["fte"])[["pid", "unit", "team", "n"]]
+
+
+@measure(
+    "appraisals_pct", kind="stock", agg="pct", sources=("local_workforce",), breakdowns=("team",)
+)
+def appraisals_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Staff in post with an appraisal in the 365 days before the snapshot date."""
+    ctx.table("local_workforce", "appraisal_date")
+    rows = workforce_at(ctx, periods)
+    done = within_days_before(rows["snapshot_date"], rows["appraisal_date"], 365)
+    return rows.assign(n=done)[["pid", "unit", "team", "n"]]
+
+
+@measure(
+    "sw_absence_days_avg",
+    kind="stock",
+    agg="ratio",
+    sources=("local_workforce",),
+    breakdowns=("team",),
+)
+def sw_absence_days_avg(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Social workers' sickness absence days in the last 12 months per FTE (where recorded)."""
+    ctx.table("local_workforce", "absence_days_12m")
+    rows = workforce_at(ctx, periods)
+    days = pd.to_numeric(rows["absence_days_12m"], errors="coerce")
+    rows = rows[rows["is_sw"] & days.notna()]
+    return rows.assign(n=days[rows.index], d=rows["fte"])[["pid", "unit", "team", "n", "d"]]
+
+
+# ------------------------------------------------------------------------------ supervision
+
+
+@measure(
+    "supervision_timely_pct",
+    kind="stock",
+    agg="pct",
+    sources=(
+        ("local_supervision", "annex_a_6"),
+        ("local_supervision", "annex_a_7"),
+        ("local_supervision", "ssda903_episodes"),
+        ("local_supervision", "annex_a_8"),
+    ),
+    breakdowns=("team",),
+)
+def supervision_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Children open (CIN, CP or looked after) at the date with a case supervision in the 56
+    days before it."""
+    sup = ctx.table("local_supervision", "child_id", "supervision_date")
+    cols = ["pid", "at", "unit", "team"]
+    parts = []
+    if ctx.has("annex_a_6"):
+        parts.append(cin_open_rows(ctx, periods)[cols])
+    if ctx.has("annex_a_7"):
+        parts.append(cp_open(ctx, periods)[cols])
+    if ctx.has("ssda903_episodes") or ctx.has("annex_a_8"):
+        parts.append(cla_open(ctx, periods)[cols])
+    rows = pd.concat(parts, ignore_index=True)
+    last = latest_on_or_before(rows, sup.assign(unit=sup["child_id"]), "supervision_date")
+    return rows.assign(n=within_days_before(rows["at"], last, 56))[["pid", "unit", "team", "n"]]
+
+
+# ------------------------------------------------------------------------------- early help
+
+
+def _eh(ctx: Context) -> pd.DataFrame:
+    def build() -> pd.DataFrame:
+        eh = ctx.table("local_early_help", "child_id", "referral_date")
+        team = eh["team"] if "team" in eh else pd.Series(pd.NA, index=eh.index)
+        return eh.assign(
+            unit=eh["child_id"], team=team, gap=days_since_previous(eh, "child_id", "referral_date")
+        )
+
+    return ctx.cached("early_help", build)
+
+
+def _closure_is(frame: pd.DataFrame, reason: str) -> pd.Series:
+    value = frame["closure_reason"].astype("string").str.strip().str.lower()
+    return value.eq(reason.lower()).fillna(False)
+
+
+@measure(
+    "eh_referrals",
+    kind="flow",
+    agg="count",
+    sources=("local_early_help",),
+    breakdowns=("team",),
+    distinct=False,
+)
+def eh_referrals(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Referrals to early help dated in the period (events)."""
+    return ctx.in_periods(_eh(ctx), "referral_date", periods)[["pid", "team"]]
+
+
+@measure("eh_open", kind="stock", agg="count", sources=("local_early_help",), breakdowns=("team",))
+def eh_open(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Children with an early help episode open at the date."""
+    ctx.table("local_early_help", "closure_date")
+    rows = ctx.open_at(_eh(ctx), "referral_date", "closure_date", periods)
+    return rows.assign(n=1)[["pid", "unit", "team", "n"]]
+
+
+@measure(
+    "eh_re_referral_pct",
+    kind="flow",
+    agg="pct",
+    sources=("local_early_help",),
+    breakdowns=("team",),
+    distinct=False,
+)
+def eh_re_referral_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Early help referrals in the period where the child had another one 1-365 days earlier."""
+    rows = ctx.in_periods(_eh(ctx), "referral_date", periods)
+    return rows.assign(n=rows["gap"].between(1, 365))[["pid", "team", "n"]]
+
+
+@measure(
+    "eh_closed_disengaged_pct",
+    kind="flow",
+    agg="pct",
+    sources=("local_early_help",),
+    breakdowns=("team",),
+    distinct=False,
+)
+def eh_closed_disengaged_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Early help episodes closed in the period because the family disengaged."""
+    ctx.table("local_early_help", "closure_date", "closure_reason")
+    rows = ctx.in_periods(_eh(ctx), "closure_date", periods)
+    return rows.assign(n=_closure_is(rows, "Family disengaged"))[["pid", "team", "n"]]
+
+
+@measure(
+    "eh_step_down",
+    kind="flow",
+    agg="count",
+    sources=("local_early_help",),
+    breakdowns=("team",),
+    distinct=False,
+)
+def eh_step_down(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Early help referrals in the period that were a step down from children's social care."""
+    ctx.table("local_early_help", "stepped_down_from_csc")
+    rows = ctx.in_periods(_eh(ctx), "referral_date", periods)
+    return rows[is_yes(rows["stepped_down_from_csc"])][["pid", "team"]]
+
+
+@measure(
+    "eh_step_up",
+    kind="flow",
+    agg="count",
+    sources=("local_early_help",),
+    breakdowns=("team",),
+    distinct=False,
+)
+def eh_step_up(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Early help episodes closed in the period because they stepped up to social care."""
+    ctx.table("local_early_help", "closure_date", "closure_reason")
+    rows = ctx.in_periods(_eh(ctx), "closure_date", periods)
+    return rows[_closure_is(rows, "Stepped up to CSC")][["pid", "team"]]
+
+
+@measure(
+    "eh_seen_timely_pct",
+    kind="flow",
+    agg="pct",
+    sources=("local_early_help",),
+    breakdowns=("team",),
+    distinct=False,
+)
+def eh_seen_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Early help referrals in the period whose family was first seen within 5 working days.
+
+    Referrals not yet seen whose 5 working days had not run out by the period end of the run
+    are left out (not yet due)."""
+    ctx.table("local_early_help", "first_seen_date")
+
+    def build() -> pd.DataFrame:
+        eh = _eh(ctx)
+        return eh.assign(wd=working_days(eh["referral_date"], eh["first_seen_date"]))
+
+    eh = ctx.cached("early_help_seen", build)
+    rows = ctx.in_periods(eh, "referral_date", periods)
+    deadline = add_working_days(ctx.period_end, -5)
+    pending = rows["first_seen_date"].isna() & (rows["referral_date"] > deadline)
+    rows = rows[~pending]
+    return rows.assign(n=rows["wd"] <= 5)[["pid", "team", "n"]]
+
+
+# ---------------------------------------------------------------------------------- missing
+
+
+@measure(
+    "missing_risk_assessment_pct",
+    kind="flow",
+    agg="pct",
+    sources=("local_missing",),
+    distinct=False,
+)
+def missing_risk_assessment_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Missing episodes with a return home interview in the period that have a completed missing
+    risk assessment."""
+    missing = ctx.table("local_missing", "rhi_date", "risk_assessment_date")
+    rows = ctx.in_periods(missing, "rhi_date", periods)
+    return rows.assign(n=rows["risk_assessment_date"].notna())[["pid", "n"]]
+
+
+# -------------------------------------------------------------------------------------- EHE
+
+
+def _ehe_open(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    ehe = ctx.table("local_ehe", "child_id", "start_date", "end_date")
+    return ctx.open_at(ehe.assign(unit=ehe["child_id"]), "start_date", "end_date", periods)
+
+
+@measure("ehe_open", kind="stock", agg="count", sources=("local_ehe",))
+def ehe_open(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Children registered as electively home educated at the date."""
+    return _ehe_open(ctx, periods).assign(n=1)[["pid", "unit", "n"]]
+
+
+@measure("ehe_vulnerable_allocated_pct", kind="current", agg="pct", sources=("local_ehe",))
+def ehe_vulnerable_allocated_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Vulnerable EHE children (known to social care or early help) allocated an EHE officer."""
+    ctx.table("local_ehe", "vulnerable", "allocated")
+    rows = _ehe_open(ctx, periods)
+    rows = rows[is_yes(rows["vulnerable"])]
+    return rows.assign(n=is_yes(rows["allocated"]))[["pid", "unit", "n"]]
+
+
+@measure("ehe_engaged_pct", kind="current", agg="pct", sources=("local_ehe",))
+def ehe_engaged_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Vulnerable EHE children whose family is engaging with the EHE service."""
+    ctx.table("local_ehe", "vulnerable", "engagement")
+    rows = _ehe_open(ctx, periods)
+    rows = rows[is_yes(rows["vulnerable"])]
+    engaged = rows["engagement"].astype("string").str.strip().str.lower().eq("engaged")
+    return rows.assign(n=engaged.fillna(False))[["pid", "unit", "n"]]
+
+
+# ---------------------------------------------------------------------------- foster carers
+
+
+def _mainstream(ctx: Context) -> pd.DataFrame:
+    fc = ctx.table(
+        "local_foster_carers", "household_id", "carer_type", "approval_date", "deregistration_date"
+    )
+    mainstream = fc["carer_type"].astype("string").str.strip().str.lower().eq("mainstream")
+    return fc[mainstream.fillna(False)].assign(unit=lambda f: f["household_id"])
+
+
+@measure("foster_carers_mainstream", kind="stock", agg="count", sources=("local_foster_carers",))
+def foster_carers_mainstream(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Mainstream foster carer households approved and not deregistered at the date."""
+    rows = ctx.open_at(_mainstream(ctx), "approval_date", "deregistration_date", periods)
+    return rows.assign(n=1)[["pid", "unit", "n"]]
+
+
+@measure("foster_carer_approvals", kind="flow", agg="count", sources=("local_foster_carers",))
+def foster_carer_approvals(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Mainstream foster carer households approved in the period."""
+    rows = ctx.in_periods(_mainstream(ctx), "approval_date", periods)
+    return rows.assign(n=1)[["pid", "unit", "n"]]
+
+
+@measure(
+    "foster_carer_approvals_12m", kind="rolling12", agg="count", sources=("local_foster_carers",)
+)
+def foster_carer_approvals_12m(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Mainstream foster carer households approved in the 12 months to the date."""
+    rows = ctx.in_periods(_mainstream(ctx), "approval_date", periods)
+    return rows.assign(n=1)[["pid", "unit", "n"]]
