@@ -453,6 +453,17 @@ def test_measures_that_matter_keeps_every_item_and_says_why(measures):
     assert len(frame) == 2
     assert "earliest month" in frame.loc[0, "Baseline"]
     assert frame.loc[0, "Actual (latest)"] == "511 (March 2022)"
+    flow = [SimpleNamespace(group="A", text="On time", measure="assessment_timely_pct", note="")]
+    catalogue["assessment_timely_pct"] = {
+        "name": "On time",
+        "unit": "pct",
+        "polarity": "up",
+        "priority": "assessment_intervention",
+    }
+    monthly = sm.measures_that_matter_frame(flow, catalogue, measures, PE, date(2021, 4, 30))
+    # monthly like the plan: the March month (71%), not the quarter (70%)
+    assert monthly.loc[0, "Baseline"] == "60.0% (April 2021)"
+    assert monthly.loc[0, "Actual (latest)"] == "71.0% (March 2022)"
     assert frame.loc[1, "Outcome"] == "Not measured yet: care plan dates are not in Annex A"
 
 

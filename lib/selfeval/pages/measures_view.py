@@ -113,8 +113,14 @@ def monthly_series(measures: pd.DataFrame, measure_id: str, breakdown: str = "")
     return series
 
 
-def _month_key(ts: pd.Timestamp) -> tuple[int, int]:
-    return (ts.year, ts.month)
+def _in_months(dates: pd.Series, months: Iterable[pd.Timestamp]) -> pd.Series:
+    """Which dates fall in any of the calendar months of `months`."""
+    dates = pd.to_datetime(dates)
+    keys = {(m.year, m.month) for m in months}
+    mask = pd.Series(False, index=dates.index)
+    for year, month in keys:
+        mask |= (dates.dt.year == year) & (dates.dt.month == month)
+    return mask
 
 
 def previous_quarter(
@@ -131,7 +137,7 @@ def previous_quarter(
     rows = _rows(measures, row["measure_id"], row["breakdown"] or "")
     months = rows[rows["period_type"] == "month"]
     if row["period_type"] in ("snapshot", "month"):
-        hit = months[months["period_end"].map(_month_key) == _month_key(prev_end)]
+        hit = months[_in_months(months["period_end"], [prev_end])]
         if hit.empty:
             hit = rows[
                 (rows["period_type"] == row["period_type"]) & (rows["period_end"] == prev_end)
@@ -142,10 +148,8 @@ def previous_quarter(
     quarter = rows[(rows["period_type"] == "quarter") & (rows["period_end"] == prev_end)]
     if not quarter.empty and not is_missing(quarter["value"].iloc[-1]):
         return float(quarter["value"].iloc[-1]), prev_end
-    wanted = {
-        _month_key(prev_end - pd.DateOffset(months=k) + pd.offsets.MonthEnd(0)) for k in range(3)
-    }
-    three = months[months["period_end"].map(_month_key).isin(wanted)]
+    wanted = [prev_end - pd.DateOffset(months=k) + pd.offsets.MonthEnd(0) for k in range(3)]
+    three = months[_in_months(months["period_end"], wanted)]
     if len(three) < 3:
         return None, None
     if unit == "count":

@@ -107,25 +107,21 @@ def benchmark_map(ctx: PageContext, measure_ids: Iterable[str]) -> dict[str, dic
         return {}
     if frame is None or len(frame) == 0:
         return {}
-    region = ctx.settings.region
     out: dict[str, dict[str, Any]] = {}
-    cols = {c.lower(): c for c in frame.columns}
-    id_col = cols.get("measure_id") or cols.get("measure")
-    year_col = cols.get("year") or cols.get("year_ending_31_march") or cols.get("year_ending")
-    eng_col = cols.get("england")
-    reg_col = cols.get("region") or cols.get(region.lower())
-    if not id_col or not eng_col:
+    if "measure_id" not in frame.columns or "england" not in frame.columns:
         return {}
-    for mid, rows in frame.groupby(id_col):
-        rows = rows.sort_values(year_col) if year_col else rows
-        rows = rows[pd.to_numeric(rows[eng_col], errors="coerce").notna()]
-        if rows.empty:
-            continue
+    frame = frame[pd.to_numeric(frame["england"], errors="coerce").notna()]
+    if "year" in frame.columns:
+        # the latest year ending 31 March on or before the period end
+        limit = ctx.period_end.year + (1 if ctx.period_end.month > 3 else 0)
+        frame = frame[pd.to_numeric(frame["year"], errors="coerce") <= limit]
+        frame = frame.sort_values("year")
+    for mid, rows in frame.groupby("measure_id", sort=False):
         last = rows.iloc[-1]
         out[str(mid)] = {
-            "england": pd.to_numeric(last[eng_col], errors="coerce"),
-            "region": pd.to_numeric(last[reg_col], errors="coerce") if reg_col else None,
-            "year": last[year_col] if year_col else None,
+            "england": pd.to_numeric(last["england"], errors="coerce"),
+            "region": pd.to_numeric(last.get("region"), errors="coerce"),
+            "year": last.get("year_label") or last.get("year"),
         }
     return out
 
@@ -235,7 +231,16 @@ def missing_evidence_html(ctx: PageContext, data: PageData | None = None) -> str
     """An honest statement of the evidence the plan asks for that the data cannot show."""
     data = data or page_data(ctx)
     items = list(ctx.priority_config.get("missing_evidence") or [])
-    no_data = [r.line.label for r in data.results if not r.has_data]
+    no_data = []
+    for r in data.results:
+        if r.has_data:
+            continue
+        entry = mv.catalogue_entry(ctx.catalogue, r.line.measure_id)
+        why = entry.get("why") if entry.get("computable") is False else None
+        if why:
+            items.append(f"{r.line.label}: {why}")
+        else:
+            no_data.append(r.line.label)
     unmeasured = pv.unmeasured_targets(ctx.plan_priority, mv.catalogue_ids(ctx.catalogue))
     if no_data:
         items.append("No figures in this extract for: " + join_words(no_data) + ".")
@@ -339,6 +344,23 @@ def team_sections(ctx: PageContext) -> list[tuple[str, pd.DataFrame, Any]]:
     return out
 
 
+THEME_LABELS = {
+    "ehe": "Elective home education",
+    "direct_work": "Direct work",
+    "management_oversight": "Management oversight",
+    "domestic_abuse": "Domestic abuse",
+    "early_help": "Early help",
+    "core_groups": "Core groups",
+    "life_story": "Life story work",
+    "care_leavers": "Care leavers",
+}
+
+
+def theme_label(theme: str) -> str:
+    text = str(theme)
+    return THEME_LABELS.get(text, text.replace("_", " ").capitalize())
+
+
 def audit_frame(
     audits: pd.DataFrame | None, period_end: Any, themes: Iterable[str] | str | None, months=12
 ) -> pd.DataFrame:
@@ -363,7 +385,7 @@ def audit_frame(
     good = table["Outstanding"] + table["Good"]
     table["pct"] = (100 * good / table["Audits"]).round(1)
     table = table.reset_index().rename(columns={"theme": "Theme", "index": "Theme"})
-    table["Theme"] = table["Theme"].str.replace("_", " ").str.capitalize()
+    table["Theme"] = table["Theme"].map(theme_label)
     from selfeval.rag import rag as rate
 
     table["RAG"] = [rate(v, polarity="up", thresholds=AUDIT_THRESHOLDS) for v in table["pct"]]

@@ -47,6 +47,16 @@ def baseline_value(
     return float(series.iloc[0]), first, False
 
 
+def _latest_month(
+    measures: pd.DataFrame, measure_id: str, period_end: date
+) -> tuple[pd.Timestamp, float] | None:
+    """The month figure for the month ending at period_end, if there is one."""
+    series = mv.monthly_series(measures, measure_id).dropna()
+    end = pd.Timestamp(period_end)
+    hit = series[(series.index.year == end.year) & (series.index.month == end.month)]
+    return (hit.index[-1], float(hit.iloc[-1])) if len(hit) else None
+
+
 @dataclass
 class SummaryData:
     ctx: PageContext
@@ -159,7 +169,11 @@ def measures_that_matter_frame(
                 f"{format_value(value, line.unit)} ({month_name(when)}, the earliest month "
                 "the data reaches)"
             )
-        if result.has_data:
+        latest_month = _latest_month(measures, mid, period_end)
+        if latest_month is not None:
+            # the plan's measures are monthly: compare like with like with the baseline month
+            actual = f"{format_value(latest_month[1], line.unit)} ({month_name(latest_month[0])})"
+        elif result.has_data:
             when = mv.period_words(result.period_type, result.period_end)
             actual = f"{format_value(result.value, line.unit)} ({when})"
         else:
