@@ -73,6 +73,14 @@ def test_optional_title_row_and_excel_row_numbers(tmp_path, title):
     assert extract.tables["annex_a_3"]["_row"].tolist() == [first_data_row, first_data_row + 1]
 
 
+def test_row_numbers_with_empty_leading_rows_and_columns(tmp_path):
+    folder = make_extract(tmp_path / "x")
+    rows = [[], [None, "List 3: Referral"], [None, *REFERRAL_HEADINGS], [None, *referral()]]
+    write_workbook(folder / "annex_a.xlsx", {"List 3": rows})
+    table = load(folder).tables["annex_a_3"]
+    assert table["_row"].tolist() == [4] and table["child_id"].tolist() == ["C1"]
+
+
 def test_header_variants_case_space_apostrophe_and_age(tmp_path):
     headings = [
         "  CHILD UNIQUE ID ",

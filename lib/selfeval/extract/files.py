@@ -121,32 +121,71 @@ class Workbook:
     sheet_names: list[str]
 
     def read_sheets(self, sheets: list[str]) -> dict[str, RawSheet | FileProblem]:
-        """Cells of the given sheets, opening the workbook once; a FileProblem per bad sheet."""
+        """Cells of the given sheets, opening the workbook once; a FileProblem per bad sheet.
+
+        Uses python-calamine (fast) when installed, else openpyxl in read-only mode.
+        """
+        try:
+            from python_calamine import CalamineWorkbook
+        except ImportError:
+            return self._read_with_openpyxl(sheets)
+        out: dict[str, RawSheet | FileProblem] = {}
+        wb = CalamineWorkbook.from_path(str(self.path))
+        for sheet in sheets:
+            try:
+                rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception as exc:  # calamine raises its own error types
+                out[sheet] = _sheet_problem(Where(self.file, sheet), exc)
+                continue
+            out[sheet] = _raw_sheet(Where(self.file, sheet), rows)
+        return out
+
+    def _read_with_openpyxl(self, sheets: list[str]) -> dict[str, RawSheet | FileProblem]:
         import openpyxl
 
         out: dict[str, RawSheet | FileProblem] = {}
         wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         try:
             for sheet in sheets:
-                out[sheet] = self._read_one(wb, sheet)
+                where = Where(self.file, sheet)
+                try:
+                    rows = list(wb[sheet].iter_rows(min_row=1, values_only=True))
+                except Exception as exc:  # openpyxl raises many types for damaged parts
+                    out[sheet] = _sheet_problem(where, exc)
+                    continue
+                out[sheet] = _raw_sheet(where, rows)
         finally:
             wb.close()
         return out
 
-    def _read_one(self, wb, sheet: str) -> RawSheet | FileProblem:
-        where = Where(self.file, sheet)
-        try:
-            rows = list(wb[sheet].iter_rows(min_row=1, values_only=True))
-        except Exception as exc:  # openpyxl raises many types for damaged parts
-            return FileProblem(
-                "sheet_unreadable",
-                f"{where.describe()} could not be read ({type(exc).__name__}: {exc}). "
-                "Open the workbook in Excel, check the sheet, save it again.",
-            )
-        cells = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
-        if len(cells.columns):
-            cells.columns = range(len(cells.columns))
-        return RawSheet(where, cells.astype(object).where(cells.notna(), None))
+
+def _sheet_problem(where: Where, exc: Exception) -> FileProblem:
+    return FileProblem(
+        "sheet_unreadable",
+        f"{where.describe()} could not be read ({type(exc).__name__}: {exc}). "
+        "Open the workbook in Excel, check the sheet, save it again.",
+    )
+
+
+def _raw_sheet(where: Where, rows: list) -> RawSheet:
+    cells = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+    if len(cells.columns):
+        cells.columns = range(len(cells.columns))
+    return RawSheet(where, cells.astype(object).where(cells.notna(), None))
+
+
+def _sheet_names(path: Path) -> list[str]:
+    """Sheet names, with python-calamine when installed, else openpyxl."""
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        names = list(wb.sheetnames)
+        wb.close()
+        return names
+    return list(CalamineWorkbook.from_path(str(path)).sheet_names)
 
 
 def open_workbook(path: Path, file: str) -> Workbook:
@@ -171,12 +210,8 @@ def open_workbook(path: Path, file: str) -> Workbook:
             f"{file} is not an Excel .xlsx workbook (it may be a CSV or web page renamed to "
             ".xlsx). Open it in Excel and save it as an Excel Workbook (.xlsx).",
         )
-    import openpyxl
-
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        names = list(wb.sheetnames)
-        wb.close()
+        names = _sheet_names(path)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise FileProblem(
             "workbook_corrupt",
@@ -186,7 +221,8 @@ def open_workbook(path: Path, file: str) -> Workbook:
     except Exception as exc:  # any other openpyxl failure is a damaged workbook too
         raise FileProblem(
             "workbook_corrupt",
-            f"{file} could not be opened ({type(exc).__name__}: {exc}). Save it again from Excel.",
+            f"{file} is damaged and could not be opened ({type(exc).__name__}: {exc}). Save "
+            "it again from Excel, or export the Annex A lists again.",
         ) from exc
     return Workbook(path, file, names)
 
