@@ -104,3 +104,11 @@ def test_every_called_page_function_exists(name):
 def test_python3_kernel():
     for name in NOTEBOOKS:
         assert read(name).metadata["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_papermill_infers_the_four_parameters(name):
+    """papermill must recognise every parameter (else the runner logs 'unknown parameter')."""
+    from papermill import inspect_notebook
+
+    assert list(inspect_notebook(str(notebooks_dir() / name))) == list(PARAMETERS)

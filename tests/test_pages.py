@@ -182,6 +182,7 @@ def test_line_with_no_rows_says_no_data(measures):
         (10, 12, "count", "neutral", "▼ 2"),
         (50.0, 50.04, "pct", "up", "No change"),
         (None, 3, "pct", "up", ""),
+        (16.6, 17.4, "count", "down", "▼ 0.8 (better)"),  # averages held as counts
     ],
 )
 def test_format_change(value, previous, unit, polarity, expected):

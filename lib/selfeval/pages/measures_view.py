@@ -353,7 +353,8 @@ def format_change(value: float | None, previous: float | None, unit: str, polari
     if is_missing(value) or is_missing(previous):
         return ""
     diff = float(value) - float(previous)  # type: ignore[arg-type]
-    decimals = 0 if unit == "count" else 1
+    whole = float(value).is_integer() and float(previous).is_integer()  # type: ignore[arg-type]
+    decimals = 0 if unit == "count" and whole else 1
     if round(diff, decimals) == 0:
         return "No change"
     arrow = "▲" if diff > 0 else "▼"
