@@ -154,3 +154,19 @@ def test_every_row_is_used_or_reported(tmp_path):
     assert set(table["_row"]) | dropped_rows == all_rows
     summary = extract.summary.iloc[0]
     assert summary.rows_read == 5 and summary.rows_used == len(table) == 2
+
+
+def test_ssda903_episode_before_birth_across_tables(tmp_path):
+    folder = make_extract(tmp_path / "x")
+    write_text(
+        folder / "ssda903" / "header.csv",
+        "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n7,1,01/05/2021,WBRI,,,\n",
+    )
+    episodes = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,"
+    episodes += "HOME_POST,PL_POST,URN\n"
+    episodes += "7,01/04/2021,S,C2,N1,U4,PR1,,,,,,\n7,01/06/2021,P,C2,N1,U4,PR1,,,,,,\n"
+    write_text(folder / "ssda903" / "episodes.csv", episodes)
+    extract = load(folder)
+    warn = problems(extract, "before_birth", "warning")
+    assert warn[["file", "row", "column"]].values.tolist() == [["ssda903/episodes.csv", 2, "DECOM"]]
+    assert len(extract.tables["ssda903_episodes"]) == 2

@@ -15,6 +15,7 @@ import yaml
 from selfeval.extract.files import FileProblem, list_number, open_workbook, read_csv_cells
 from selfeval.extract.model import Extract, ExtractError
 from selfeval.extract.quality import Where, finish_quality, finish_summary, one_problem
+from selfeval.extract.rules import ssda903_episode_before_birth
 from selfeval.extract.specs import TableSpec, annex_a_specs, local_specs, ssda903_specs
 from selfeval.extract.table import TableResult, build_table
 
@@ -329,6 +330,9 @@ def read_extract(folder: Path, inputs: list[dict]) -> Extract:
         results.append(_read_csv_table(path, where, local_specs()[dataset], extract_date))
 
     tables = {r.spec.name: r.table for r in results if r.table is not None}
+    if "episodes" in plan.ssda903:
+        episodes_file = relative(plan.ssda903["episodes"], folder)
+        notes.append(ssda903_episode_before_birth(tables, episodes_file))
     quality = finish_quality([*notes, *(r.quality for r in results)])
     summary = finish_summary([_summary_row(r) for r in results])
     return Extract(tables, quality, extract_date, inputs, summary, folder)

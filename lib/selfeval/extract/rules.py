@@ -257,3 +257,25 @@ def duplicate_rows(table: TableInput, typed: pd.DataFrame) -> Finding:
         None, "duplicate_row", "warning", message,
     )  # fmt: skip
     return Finding(problems, dup)
+
+
+# --- cross-table rules ------------------------------------------------------------------------
+
+
+def ssda903_episode_before_birth(tables: dict[str, pd.DataFrame], file: str) -> pd.DataFrame:
+    """SSDA903 episodes starting before the child's DOB in the header table: warning."""
+    header, episodes = tables.get("ssda903_header"), tables.get("ssda903_episodes")
+    if header is None or episodes is None or header.empty or episodes.empty:
+        return empty_quality()
+    births = header.dropna(subset=["DOB"]).drop_duplicates("CHILD").set_index("CHILD")["DOB"]
+    dob = episodes["CHILD"].map(births)
+    bad = (episodes["DECOM"] < dob).fillna(False)
+    if not bad.any():
+        return empty_quality()
+    rows = episodes.loc[bad, "_row"]
+    starts = episodes.loc[bad, "DECOM"].dt.strftime("%d/%m/%Y")
+    message = (
+        "Row " + rows.astype(str) + ": DECOM (" + starts + ") is before the child's DOB in "
+        "ssda903/header.csv (" + dob[bad].dt.strftime("%d/%m/%Y") + "); the row is used."
+    )
+    return row_problems(Where(file), rows, starts, "DECOM", "before_birth", "warning", message)
