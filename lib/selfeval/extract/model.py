@@ -8,13 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-try:  # the project's user-error base class, when present: the CLI prints it without traceback
-    from selfeval.errors import UserError as _Base
-except ImportError:  # pragma: no cover
-    _Base = Exception
+from selfeval.errors import UserError
 
 
-class ExtractError(_Base):
+class ExtractError(UserError):
     """The extract as a whole cannot be used (folder missing, no recognised files)."""
 
 
