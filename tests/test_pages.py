@@ -478,3 +478,24 @@ def test_changes_and_notable_pick_rag_moves(measures):
     assert len(frame) == 1 and "Amber" in str(frame.loc[0, "RAG then"])
     improving, worse = sm.notable([r])
     assert improving == [r.finding] and worse == []
+
+
+def test_previous_quarter_from_history_for_period_end_only_figures():
+    rows = [mrow("cla_visits_timely_pct", "snapshot", PE, 92.0, start=PE)]
+    measures = normalise_measures(pd.DataFrame(rows))
+    history = pd.DataFrame(
+        [
+            {
+                **mrow("cla_visits_timely_pct", "snapshot", "2021-12-31", 88.0, start="2021-12-31"),
+                "reported_period_end": pd.Timestamp("2021-12-31"),
+            },
+            {
+                **mrow("cla_visits_timely_pct", "snapshot", "2021-09-30", 80.0, start="2021-09-30"),
+                "reported_period_end": pd.Timestamp("2021-09-30"),
+            },
+        ]
+    )
+    line = mv.MeasureLine("cla_visits_timely_pct", "Visits", "pct", "up")
+    assert mv.evaluate_line(measures, line, PE).previous is None
+    r = mv.evaluate_line(measures, line, PE, history=history)
+    assert (r.previous, r.previous_end) == (88.0, pd.Timestamp("2021-12-31"))

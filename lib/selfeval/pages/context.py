@@ -49,6 +49,18 @@ class PageContext:
     notes: list[str] = field(default_factory=list)  # things the reader should know (plain English)
 
     @property
+    def history(self) -> pd.DataFrame | None:
+        """Measures reported for earlier period ends (selfeval.measures.history), if any."""
+        if not hasattr(self, "_history"):
+            try:
+                from selfeval.measures.history import read_history
+
+                self._history = read_history()
+            except Exception:  # noqa: BLE001 - history is optional context
+                self._history = None
+        return self._history
+
+    @property
     def is_summary(self) -> bool:
         return self.priority_id == SUMMARY_ID
 

@@ -165,6 +165,25 @@ def previous_quarter(
     return None, None
 
 
+def previous_from_history(
+    history: pd.DataFrame, measure_id: str, breakdown: str, end: pd.Timestamp
+) -> tuple[float | None, pd.Timestamp | None]:
+    """The headline figure as reported for the quarter before `end` (selfeval.measures.history),
+    for figures the extract holds only at the period end."""
+    prev_end = (pd.Timestamp(end) - pd.DateOffset(months=3)) + pd.offsets.MonthEnd(0)
+    h = history
+    rows = h[
+        (h["measure_id"] == measure_id)
+        & (h["breakdown"].fillna("") == breakdown)
+        & h["period_type"].isin(["quarter", "snapshot"])
+        & (pd.to_datetime(h["period_end"]) == prev_end)
+        & (pd.to_datetime(h["reported_period_end"]) == prev_end)
+    ]
+    if rows.empty or is_missing(rows["value"].iloc[-1]):
+        return None, None
+    return float(rows["value"].iloc[-1]), prev_end
+
+
 # --- the lines of a priority ----------------------------------------------------------------
 
 
@@ -286,6 +305,7 @@ def evaluate_line(
     period_end: date,
     *,
     benchmarks: Mapping[str, Mapping[str, Any]] | None = None,
+    history: pd.DataFrame | None = None,
 ) -> LineResult:
     """Latest value, previous quarter, target, RAG, SPC verdicts, benchmark and a finding."""
     from selfeval.spc import xmr
@@ -306,6 +326,10 @@ def evaluate_line(
     result.period_end = pd.Timestamp(row["period_end"])
     result.value = None if is_missing(row["value"]) else float(row["value"])
     result.previous, result.previous_end = previous_quarter(measures, row, unit)
+    if result.previous is None and history is not None and len(history):
+        result.previous, result.previous_end = previous_from_history(
+            history, line.measure_id, line.breakdown, result.period_end
+        )
     target = line.target if line.target is not None else row.get("target")
     result.target = None if is_missing(target) else float(target)
     if str(row.get("rag") or "") == "suppressed":
@@ -341,8 +365,12 @@ def evaluate_lines(
     period_end: date,
     *,
     benchmarks: Mapping[str, Mapping[str, Any]] | None = None,
+    history: pd.DataFrame | None = None,
 ) -> list[LineResult]:
-    return [evaluate_line(measures, ln, period_end, benchmarks=benchmarks) for ln in lines]
+    return [
+        evaluate_line(measures, ln, period_end, benchmarks=benchmarks, history=history)
+        for ln in lines
+    ]
 
 
 # --- presenting -----------------------------------------------------------------------------

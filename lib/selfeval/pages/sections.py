@@ -72,7 +72,11 @@ class PageData:
     @cached_property
     def results(self) -> list[mv.LineResult]:
         return mv.evaluate_lines(
-            self.ctx.measures, self.lines, self.ctx.period_end, benchmarks=self.benchmarks
+            self.ctx.measures,
+            self.lines,
+            self.ctx.period_end,
+            benchmarks=self.benchmarks,
+            history=self.ctx.history,
         )
 
     @cached_property

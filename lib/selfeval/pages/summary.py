@@ -85,7 +85,9 @@ class SummaryData:
             for ln in lines:
                 key = (ln.measure_id, ln.breakdown, ln.target, str(ln.thresholds))
                 if key not in cache:
-                    cache[key] = mv.evaluate_line(self.ctx.measures, ln, self.ctx.period_end)
+                    cache[key] = mv.evaluate_line(
+                        self.ctx.measures, ln, self.ctx.period_end, history=self.ctx.history
+                    )
                 res.append(cache[key])
             out[pid] = res
         return out
