@@ -88,6 +88,10 @@ class Section:
     status: str = "pending"
     seconds: float = 0.0
     message: str = ""
+    started_at: float = 0.0
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started_at if self.started_at else 0.0
 
     @property
     def href(self) -> str:
@@ -315,7 +319,8 @@ def _run_in(
         "inputs": [dict(i) for i in extract.inputs],
         "unusable_tables": unusable,
         "sections": [
-            {k: v for k, v in asdict(s).items() if k != "notebook"} | {"notebook": s.notebook.name}
+            {k: v for k, v in asdict(s).items() if k not in ("notebook", "started_at")}
+            | {"notebook": s.notebook.name}
             for s in sections
         ],
         "exit_code": exit_code,
@@ -348,20 +353,18 @@ def _execute_and_render(
     total = len(sections)
     done = 0
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-        futures: dict[Future, tuple[Section, float]] = {}
-        for section in sections:
-            _say(f"  started  {section.slug}")
-            futures[
-                pool.submit(_execute_notebook, section, build, params, options.cell_timeout)
-            ] = (section, time.monotonic())
+        futures: dict[Future, Section] = {
+            pool.submit(_execute_notebook, section, build, params, options.cell_timeout): section
+            for section in sections
+        }
         pending = set(futures)
         while pending:
             finished, pending = wait(pending, timeout=15, return_when=FIRST_COMPLETED)
             if not finished:
-                running = ", ".join(sorted(futures[f][0].slug for f in pending))
-                _say(f"  running  {running}")
+                running = [futures[f] for f in pending if futures[f].started_at]
+                _say("  running  " + ", ".join(f"{s.slug} {s.elapsed():.0f}s" for s in running))
             for future in finished:
-                section, t_start = futures[future]
+                section = futures[future]
                 error = future.exception()
                 html_path = build / section.href
                 if error is None:
@@ -399,7 +402,7 @@ def _execute_and_render(
                         current_href=section.href,
                         pack_info=pack_info,
                     )
-                section.seconds = round(time.monotonic() - t_start, 1)
+                section.seconds = round(section.elapsed(), 1)
                 done += 1
                 _say(
                     f"[{done:>2}/{total}] {section.slug:<32} "
@@ -412,6 +415,8 @@ def _execute_notebook(section: Section, build: Path, params: dict[str, str], tim
     """Execute one notebook with papermill in a fresh kernel; return the executed notebook."""
     import papermill
 
+    section.started_at = time.monotonic()
+    _say(f"  started  {section.slug}")
     out = build / f"{section.slug}.ipynb"
     return papermill.execute_notebook(
         str(section.notebook),
