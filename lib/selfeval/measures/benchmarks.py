@@ -33,7 +33,9 @@ DASHBOARD_MAP: dict[str, str] = {
     "CLA at 31 March (count)": "cla",
     "CLA at 31 March rate per 10,000 (revised pop)": "cla_rate_10k",
     "CLA at 31 March with 3+ placements during year (%)": "cla_placements_3plus_pct",
-    "CLA <16 looked after 2.5+ yrs living in same placement 2+ yrs (%)": "cla_long_term_stability_pct",
+    "CLA <16 looked after 2.5+ yrs living in same placement 2+ yrs (%)": (
+        "cla_long_term_stability_pct"
+    ),
     "Care leavers 19 to 21 years in suitable accommodation (%)": "care_leavers_suitable_accom_pct",
     "Care leavers 19 to 21 years in EET (%)": "care_leavers_eet_pct",
     "Care leavers 19 to 21 years NEET (%)": "care_leavers_neet_pct",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -33,7 +33,7 @@ COVERAGE_COLUMNS: dict[str, tuple[str, ...]] = {
     "ssda903_reviews": ("REVIEW",),
     "ssda903_header": (),
     "local_audits": ("audit_date", "due_date"),
-    "local_workforce": ("snapshot_date",),
+    "local_workforce": (),  # each month uses its own snapshot (none in the month: no row)
     "local_supervision": ("supervision_date",),
     "local_early_help": ("referral_date",),
     "local_missing": ("missing_start",),
@@ -188,7 +188,7 @@ class Context:
         self.period_end = pd.Timestamp(period_end)
         self.settings = settings
         self.using: tuple[str, ...] = ()
-        self.headline_only_used = False
+        self.reported_pids: set[int] | None = None
         self._cache: dict[str, Any] = {}
 
     # -- tables ---------------------------------------------------------------------------------
@@ -265,8 +265,15 @@ class Context:
     def headline_only(self, periods: pd.DataFrame) -> pd.DataFrame:
         """The headline period only; tells the engine this measure reports no month rows this run
         (its source holds only the latest values)."""
-        self.headline_only_used = True
-        return periods[periods["headline"]]
+        head = periods[periods["headline"]]
+        self.report_only(head["pid"])
+        return head
+
+    def report_only(self, pids: Iterable[int]) -> None:
+        """Tell the engine to report only these periods for the current measure (the others
+        have no data: no snapshot in the month, or the source holds only latest values)."""
+        chosen = set(int(p) for p in pids)
+        self.reported_pids = chosen if self.reported_pids is None else self.reported_pids & chosen
 
     # -- shared derived tables -------------------------------------------------------------------
     def child_team(self) -> pd.Series:

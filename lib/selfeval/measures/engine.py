@@ -50,13 +50,12 @@ def compute_measures(
 ) -> pd.DataFrame:
     """The measures table (DESIGN.md columns) for every computable measure in the catalogue.
 
-    Measures whose tables or columns are missing produce no rows; why is in
-    ``result.attrs["status"]`` (see :func:`compute_measures_with_status`).
+    Measures whose tables or columns are missing produce no rows; to learn why, use
+    :func:`compute_measures_with_status`.
     """
-    measures, status = compute_measures_with_status(
+    measures, _ = compute_measures_with_status(
         tables, period_end, settings=settings, catalogue=catalogue
     )
-    measures.attrs["status"] = status
     return measures
 
 
@@ -92,11 +91,11 @@ def compute_measures_with_status(
             periods_by_kind[fn.kind] = build_periods(period_end, fn.kind)
         periods = _covered(periods_by_kind[fn.kind], [ctx.coverage_start(t) for t in using])
         ctx.using = using
-        ctx.headline_only_used = False
+        ctx.reported_pids = None
         try:
             contrib = fn.fn(ctx, periods)
-            if ctx.headline_only_used:
-                periods = periods[periods["headline"]]
+            if ctx.reported_pids is not None:
+                periods = periods[periods["pid"].isin(ctx.reported_pids)]
         except MeasureUnavailable as exc:
             status.append(_status(mdef.id, "unavailable", using, 0, str(exc)))
             continue

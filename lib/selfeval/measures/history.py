@@ -38,6 +38,7 @@ def update_history(
     folder = history_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
     frame = measures.copy()
+    frame.attrs = {}
     for col in ("numerator", "denominator", "value", "target"):
         if col in frame.columns:
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")

@@ -80,14 +80,17 @@ def workforce_at(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     wf = ctx.table("local_workforce", "snapshot_date", "staff_id", "team", "role", "fte")
     dates = pd.Series(wf["snapshot_date"].dropna().unique()).sort_values()
     parts = []
+    found = []
     for p in periods.itertuples(index=False):
         usable = dates[(dates <= p.at) & (dates >= months_before(p.at, 1))]
         if usable.empty:
             continue
+        found.append(p.pid)
         snap = wf[wf["snapshot_date"] == usable.max()]
         if "leave_date" in snap.columns:
             snap = snap[~(snap["leave_date"] <= snap["snapshot_date"]).fillna(False)]
         parts.append(snap.assign(pid=p.pid, at=p.at))
+    ctx.report_only(found)
     if not parts:
         return wf.iloc[0:0].assign(pid=pd.Series(dtype="int64"), at=pd.Series(dtype="M8[ns]"))
     out = pd.concat(parts, ignore_index=True)
