@@ -106,7 +106,10 @@ def test_dates_are_real_excel_dates_and_codes_preferred(written: list[Path]) -> 
     assert set(lists["List 1"]["Gender"]) <= {"a) Male", "b) Female", "c) Not stated/recorded"}
     legal = set(lists["List 8"]["Child's Legal Status"].dropna())
     assert "C2: FCO" in legal
-    assert {"V3: Short term breaks, episodes recorded", "V4: Short term breaks, agreements recorded"} & legal
+    assert {
+        "V3: Short term breaks, episodes recorded",
+        "V4: Short term breaks, agreements recorded",
+    } & legal
     assert lists["List 3"]["Allocated Worker"].str.fullmatch(r"SW\d{3}").all()
     assert lists["List 1"]["Child Unique ID"].str.fullmatch(r"C\d{7}").all()
 
@@ -138,7 +141,9 @@ def test_no_event_after_the_extract_date_except_planted_problems(small: dict) ->
                     assert not (df[col] > on).any(), (d, name, col)
 
 
-def test_planted_problems_are_in_the_latest_extracts_and_documented(small: dict, written: list[Path]) -> None:
+def test_planted_problems_are_in_the_latest_extracts_and_documented(
+    small: dict, written: list[Path]
+) -> None:
     latest = small[LATEST]
     rules = {p["rule"] for p in latest.problems}
     assert rules == {"date_after_extract", "end_before_start", "duplicate_row", "unknown_code",
@@ -148,7 +153,10 @@ def test_planted_problems_are_in_the_latest_extracts_and_documented(small: dict,
     assert (pd.to_datetime(cp["cp_end"]) < pd.to_datetime(cp["cp_start"])).sum() == 1
     assert latest.annex_a[4]["assessment_start"].isna().sum() == 1
     assert (latest.annex_a[8]["legal_status"] == "X9: Not known").sum() == 1
-    assert {p["rule"] for p in small[DEFAULT_EXTRACT_DATES[-2]].problems} == {"duplicate_row", "unknown_code"}
+    assert {p["rule"] for p in small[DEFAULT_EXTRACT_DATES[-2]].problems} == {
+        "duplicate_row",
+        "unknown_code",
+    }
     assert not small[DEFAULT_EXTRACT_DATES[0]].problems
     assert small[DEFAULT_EXTRACT_DATES[0]].annex_a[1].duplicated().sum() == 0
     notes = yaml.safe_load((written[-1] / "extract.yaml").read_text(encoding="utf-8"))["notes"]
@@ -164,7 +172,10 @@ def test_ssda903_episodes_chain(small: dict) -> None:
     ok = follow.notna()
     assert (chained.loc[ok, "DEC"] == follow[ok]).all()
     assert ep.loc[ep["RNE"] == "S", "DECOM"].notna().all()
-    assert ep["HOME_POST"].str.startswith("ZZ99 ").all() and ep["PL_POST"].str.startswith("ZZ99 ").all()
+    assert (
+        ep["HOME_POST"].str.startswith("ZZ99 ").all()
+        and ep["PL_POST"].str.startswith("ZZ99 ").all()
+    )
     assert {"V3", "V4"} & set(ep["LS"])
 
 
@@ -177,7 +188,8 @@ def test_action_updates_follow_the_plan_plus_one_unknown(small: dict) -> None:
 
 def test_action_ids_read_from_priorities(tmp_path: Path) -> None:
     (tmp_path / "01_x.yaml").write_text(
-        "objectives:\n  - actions:\n      - {id: '01.01.2'}\n      - {id: '01.01.1'}\n", encoding="utf-8"
+        "objectives:\n  - actions:\n      - {id: '01.01.2'}\n      - {id: '01.01.1'}\n",
+        encoding="utf-8",
     )
     assert action_ids(tmp_path) == ["01.01.1", "01.01.2"]
     assert action_ids(tmp_path / "missing") == []

@@ -73,7 +73,7 @@ XLSX_EXTRACTS = 4  # the latest N extracts get a workbook; older ones annex_a/li
 
 
 def action_ids(priorities_dir: Path | None = None) -> list[str]:
-    """Action ids (``objectives[].actions[].id``) from params/priorities/*.yaml, sorted; [] if none."""
+    """Sorted action ids (``objectives[].actions[].id``) in params/priorities/*.yaml; [] if none."""
     if priorities_dir is None:
         try:
             from selfeval.config import params_dir
@@ -178,13 +178,15 @@ def sample_command(out_dir: Path, seed: int, scale: float) -> int:
         write_extract(folder, ex, annex_a_as=annex_a_as, tolerances=tolerances)
         size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
         print(
-            f"{folder}  ({size / 1e6:.1f} MB, Annex A as {annex_a_as}{', List_n sheets + title row' if tolerances else ''})"
+            f"{folder}  ({size / 1e6:.1f} MB, Annex A as {annex_a_as}"
+            f"{', List_n sheets + title row' if tolerances else ''})"
         )
         for name, n in _row_counts(ex):
             print(f"  {name:<28} {n:>8,} rows")
         for p in ex.problems:
             print(f"  planted problem: {p['rule']} in {p['file']} {p['sheet']} ({p['child_id']})")
     print(
-        f"seed {seed}, scale {scale}: {len(sample)} extracts in {time.perf_counter() - started:.1f}s"
+        f"seed {seed}, scale {scale}: {len(sample)} extracts"
+        f" in {time.perf_counter() - started:.1f}s"
     )
     return 0

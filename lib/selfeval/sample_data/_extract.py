@@ -35,7 +35,7 @@ RC8 = "RC8 - Case closed after assessment, no further action"
 
 @lru_cache(maxsize=1)
 def _codes() -> dict[tuple[str, str], str]:
-    """(field, bare code) → preferred Annex A code, e.g. ("Child's Legal Status", "C2") → "C2: FCO"."""
+    """(field, bare code) → preferred Annex A code, e.g. (legal status, "C2") → "C2: FCO"."""
     out = {}
     with reference_file("annex_a_codes_used_aug2019.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
@@ -55,7 +55,7 @@ def coded(field_name: str, bare: pd.Series | np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def annex_a_headings() -> dict[int, list[tuple[str, str]]]:
-    """List number → [(canonical, heading)] in template order (2023-24 List 9 annotation removed)."""
+    """List number → [(canonical, heading)] in template order (List 9 annotation removed)."""
     out: dict[int, list[tuple[str, str]]] = {}
     with reference_file("annex_a_columns.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
@@ -138,7 +138,7 @@ class Cutter:
         return first + (last - first) * self.frac
 
     def person(self, df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-        """Add child_id, gender, ethnicity, dob, age (at the extract date) and more by child index."""
+        """Add child attributes (child_id, gender, ethnicity, dob, age at the extract date…)."""
         k = self.kids.iloc[df["child"].to_numpy()]
         out = df.reset_index(drop=True).copy()
         for col in cols:
@@ -281,7 +281,7 @@ class Cutter:
         )
         r = censor(r, self.on, ["cin_end"], {"cin_end": ["closure_reason"]})
         r = self.person(r, ["child_id", "gender", "ethnicity", "dob", "age", "disability"])
-        return r
+        return r.assign(last_seen=r["last_seen"].where(r["last_seen"] >= r["dob"], r["dob"]))
 
     def list_7(self) -> pd.DataFrame:
         r = self._refs_to_date()
@@ -320,7 +320,8 @@ class Cutter:
             allocated_worker=r["cp_worker"],
         )
         r = censor(r, self.on, ["cp_end"])
-        return self.person(r, ["child_id", "gender", "ethnicity", "dob", "age", "disability"])
+        r = self.person(r, ["child_id", "gender", "ethnicity", "dob", "age", "disability"])
+        return r.assign(last_visit=r["last_visit"].where(~(r["last_visit"] < r["dob"]), r["dob"]))
 
     def _cla_window(self) -> pd.DataFrame:
         c = self.w.cla

@@ -1,4 +1,4 @@
-"""Simulate the local datasets: workforce, audits, supervision, early help, EHE, fostering, adopters."""
+"""Simulate local datasets: workforce, audits, supervision, early help, EHE, fostering, adopters."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def _posts(scale: float) -> pd.DataFrame:
 
 
 def workforce(rng: np.random.Generator, h: Horizon, scale: float) -> pd.DataFrame:
-    """Monthly snapshots: posts filled by permanent or agency staff; agency share and caseloads fall."""
+    """Monthly snapshots of posts held by permanent or agency staff (agency share falls)."""
     posts = _posts(scale)
     n = len(posts)
     is_sw = (posts["prefix"] == "SW").to_numpy()

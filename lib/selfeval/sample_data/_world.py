@@ -261,7 +261,7 @@ def _contacts(
     led = refs[["child", "referral_date", "source"]].rename(
         columns={"referral_date": "contact_date"}
     )
-    out = pd.concat([led, extra], ignore_index=True)
+    out = pd.concat([led, extra], ignore_index=True).drop_duplicates()
     return out.sort_values(["contact_date", "child"], kind="stable").reset_index(drop=True)
 
 
@@ -477,7 +477,7 @@ def fake_postcodes(rng: np.random.Generator, n: int) -> np.ndarray:
 def _placements(
     rng: np.random.Generator, h: Horizon, cla: pd.DataFrame, dob: np.ndarray
 ) -> pd.DataFrame:
-    """Placements within each period: moves (more for a few unstable children) and adoptive placements."""
+    """Placements within each period: moves (more for a few unstable children), adoptive ones."""
     n = len(cla)
     start = cla["cla_start"].to_numpy().astype("datetime64[D]")
     end = cla["cla_end"].to_numpy().astype("datetime64[D]")
@@ -674,24 +674,17 @@ def _reviews(rng: np.random.Generator, h: Horizon, cla: pd.DataFrame) -> pd.Data
     start = cla["cla_start"].to_numpy().astype("datetime64[D]")[ok]
     end = cla["cla_end"].to_numpy().astype("datetime64[D]")[ok]
     due = add_working_days(start, np.full(len(start), 20))
-    gaps = [None, 91] + [182] * 40
     rows = []
-    for k, gap in enumerate(gaps):
-        if gap is not None:
-            due = last + gap * DAY  # noqa: F821 - `last` is set on the first pass
+    for gap in [91] + [182] * 40:
         on_time = rng.random(len(due)) < h.trend(due, 0.86, 0.95)
-        held = np.where(
-            on_time,
-            due - jitter_days(rng, 0, 10, len(due)),
-            due + jitter_days(rng, 1, 45, len(due)),
-        )
+        early, late = jitter_days(rng, 0, 10, len(due)), jitter_days(rng, 1, 45, len(due))
+        held = np.maximum(np.where(on_time, due - early, due + late), start + DAY)
         alive = (held < end) & (held <= h.end)
-        if k == 0:
-            alive &= held > start
         rows.append(pd.DataFrame({"period": period[alive], "review_date": held[alive]}))
-        period, end, last = period[alive], end[alive], held[alive]
+        period, start, end = period[alive], start[alive], end[alive]
         if not len(period):
             break
+        due = held[alive] + gap * DAY
     out = pd.concat(rows, ignore_index=True)
     out["child"] = cla["child"].to_numpy()[out["period"]]
     return out.sort_values(["period", "review_date"]).reset_index(drop=True)
@@ -742,7 +735,7 @@ def _missing(
 
 
 def _subsequent_period(cla: pd.DataFrame) -> np.ndarray:
-    """Whether the child had another period of care ending in the 12 months before this one began."""
+    """Whether another period of care ended in the 12 months before this one began."""
     prev_end = cla.groupby("child")["cla_end"].shift(1)
     gap = (cla["cla_start"] - prev_end).dt.days
     return (gap.notna() & (gap <= 365)).to_numpy()
@@ -776,6 +769,8 @@ def build_world(seed: int, scale: float, horizon: Horizon) -> World:
         rng, into_care["child"].to_numpy(), start, dob[into_care["child"].to_numpy()], route
     )
     new["referral_row"] = into_care.index.to_numpy()
+    adult = add_years(dob[new["child"].to_numpy()], 18) <= new["cla_start"].to_numpy()
+    new = new[~adult]  # 18 by the time care would start: no period of care
     stock = _cla_stock(rng, h, kids, scale)
     breaks = _short_breaks(rng, h, kids, scale)
     dob = np.concatenate(kids.dob)

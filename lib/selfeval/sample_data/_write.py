@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -118,8 +117,9 @@ def write_extract(folder: Path, ex: Extract, *, annex_a_as: str, tolerances: boo
 
 def _notes(ex: Extract, annex_a_as: str, tolerances: bool) -> str:
     lines = [
-        "Synthetic data: no real children, staff or addresses. Each Annex A list covers the 36 months "
-        "before the extract date (Ofsted asks for 6-12); open cases are included whatever their start.",
+        "Synthetic data: no real children, staff or addresses. Each Annex A list covers the 36 "
+        "months before the extract date (Ofsted asks for 6-12); open cases are included whatever "
+        "their start.",
     ]
     if annex_a_as == "csv":
         lines.append("Annex A is given as annex_a/list_<n>.csv files (dates DD/MM/YYYY).")
@@ -128,11 +128,7 @@ def _notes(ex: Extract, annex_a_as: str, tolerances: bool) -> str:
     if ex.problems:
         lines.append("Deliberate data-quality problems:")
         lines += [
-            f"- {p['file']} | {p['sheet']} | {p['column']} | {p['rule']} | {p['child_id']} | {p['description']}"
+            " | ".join(p[k] for k in ("file", "sheet", "column", "rule", "child_id", "description"))
             for p in ex.problems
         ]
     return "\n".join(lines)
-
-
-def iso(d: date) -> str:
-    return d.isoformat()
