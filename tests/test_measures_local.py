@@ -290,3 +290,8 @@ def test_months_without_a_workforce_snapshot_have_no_row():
     df = compute({"local_workforce": workforce()}, "sw_over_caseload_target")
     months = df[(df["period_type"] == "month") & (df["breakdown"] == "")]
     assert months["period_end"].tolist() == [T("2021-08-31"), T("2021-09-30")]
+
+
+def test_no_workforce_snapshot_in_range_gives_no_rows():
+    old = workforce().assign(snapshot_date=T("2018-01-31"))
+    assert compute({"local_workforce": old}, "sw_caseload_avg").empty

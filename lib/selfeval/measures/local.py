@@ -76,7 +76,15 @@ def audit_completion_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
 
 
 def workforce_at(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
-    """Staff in post in the latest workforce snapshot within the month ending at each date."""
+    """Staff in post in the latest workforce snapshot within the month ending at each date
+    (periods without a snapshot in that month are not reported)."""
+    key = "workforce_at:" + ",".join(map(str, periods["pid"]))
+    rows, found = ctx.cached(key, lambda: _workforce_at(ctx, periods))
+    ctx.report_only(found)
+    return rows
+
+
+def _workforce_at(ctx: Context, periods: pd.DataFrame) -> tuple[pd.DataFrame, list[int]]:
     wf = ctx.table("local_workforce", "snapshot_date", "staff_id", "team", "role", "fte")
     dates = pd.Series(wf["snapshot_date"].dropna().unique()).sort_values()
     parts = []
@@ -90,14 +98,15 @@ def workforce_at(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
         if "leave_date" in snap.columns:
             snap = snap[~(snap["leave_date"] <= snap["snapshot_date"]).fillna(False)]
         parts.append(snap.assign(pid=p.pid, at=p.at))
-    ctx.report_only(found)
     if not parts:
-        return wf.iloc[0:0].assign(pid=pd.Series(dtype="int64"), at=pd.Series(dtype="M8[ns]"))
+        return wf.iloc[0:0].assign(
+            pid=0, at=pd.NaT, unit=None, fte=0.0, is_sw=False, holding=False
+        ), found
     out = pd.concat(parts, ignore_index=True)
     fte = pd.to_numeric(out["fte"], errors="coerce").fillna(0.0)
     is_sw = out["role"].isin(SW_ROLES)
     holding = is_yes(out["case_holding"]) if "case_holding" in out else is_sw
-    return out.assign(unit=out["staff_id"], fte=fte, is_sw=is_sw, holding=is_sw & holding)
+    return out.assign(unit=out["staff_id"], fte=fte, is_sw=is_sw, holding=is_sw & holding), found
 
 
 @measure(
