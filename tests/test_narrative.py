@@ -188,3 +188,9 @@ def test_strengths_and_areas_keep_order_and_skip_neutral():
 def test_strengths_and_areas_with_only_a_rag_column():
     frame = pd.DataFrame({"finding": ["x", "y"], "rag": ["red", "green"]})
     assert strengths_and_areas(frame) == (["y"], ["x"])
+
+
+def test_an_average_count_such_as_a_caseload_keeps_one_decimal():
+    assert format_value(16.7, "count") == "16.7"
+    assert format_value(16.0, "count") == "16"
+    assert format_value(1234, "count") == "1,234"

@@ -50,7 +50,8 @@ def format_value(value: float | None, unit: str | None, *, trim: bool = False) -
     if unit not in (*UNITS, None, ""):
         raise ValueError(f"unknown unit {unit!r}; expected one of {UNITS}")
     if unit == "count":
-        return format_number(value, decimals=0)
+        whole = float(value) == round(float(value))  # type: ignore[arg-type]
+        return format_number(value, decimals=0 if whole else 1)  # averages such as caseloads
     number = format_number(value, decimals=1, trim=trim)
     if unit == "pct":
         return f"{number}%"
