@@ -31,6 +31,7 @@ import pandas as pd
 from selfeval import __version__
 from selfeval.config import data_dir, load_settings, notebooks_dir, rendered_dir
 from selfeval.errors import UserError
+from selfeval.protect import identifying_values, neutralise_formulas, redact_text
 
 log = logging.getLogger("selfeval")
 
@@ -234,11 +235,13 @@ def _run_in(
     log.info("selfeval %s: extract %s", __version__, extract_dir)
     _say(f"Reading the extract {extract_dir} ...")
     extract = load_extract(extract_dir)
+    _LOG_REDACTOR.values = identifying_values(extract.tables, SENSITIVE_COLUMNS)
     period_end = options.period_end or extract.extract_date
     log.info("Period end %s (extract date %s)", period_end, extract.extract_date)
 
     quality = extract.quality
-    redact_values(quality).to_csv(build / "data_quality.csv", index=False)
+    published_quality = redact_values(quality, _LOG_REDACTOR.values)
+    neutralise_formulas(published_quality).to_csv(build / "data_quality.csv", index=False)
     unusable = unusable_tables(extract.summary)
     for table in unusable:
         log.warning("Input table unusable: %s", table)
@@ -251,7 +254,8 @@ def _run_in(
         from selfeval.protect import suppress_small_numbers
 
         measures = suppress_small_numbers(measures, options.suppress_below)
-    measures.to_csv(build / "measures.csv", index=False)
+    neutralise_formulas(measures).to_csv(build / "measures.csv", index=False)
+    record_history(measures, period_end, extract_dir)
     log.info("Measures: %d rows in %.1fs", len(measures), time.monotonic() - t0)
 
     pack_info = {
@@ -428,6 +432,8 @@ def _execute_notebook(section: Section, build: Path, params: dict[str, str], tim
         cwd=str(section.notebook.parent),
         execution_timeout=timeout,
         request_save_on_cell_execute=False,
+        # Keep the kernel's own start-up/shut-down chatter out of the console and the log.
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
     )
 
 
@@ -456,14 +462,29 @@ def unusable_tables(summary: pd.DataFrame) -> list[str]:
     return sorted({f"{r.file}" + (f" [{r.sheet}]" if r.sheet else "") for r in bad.itertuples()})
 
 
-def redact_values(quality: pd.DataFrame) -> pd.DataFrame:
-    """The data-quality table with values of identifying columns removed, for publishing."""
+def redact_values(quality: pd.DataFrame, identifiers: set[str] | None = None) -> pd.DataFrame:
+    """The data-quality table for publishing: values of identifying columns withheld, in the
+    value column and in the message that quotes them; any of `identifiers` (e.g. a date of
+    birth from another table) withheld from every message."""
     if quality is None or quality.empty or "value" not in quality:
         return quality
     out = quality.copy()
     sensitive = out["column"].astype(str).isin(SENSITIVE_COLUMNS)
+    if "message" in out:
+        out["message"] = [
+            _withhold(str(message), str(value) if is_sensitive and pd.notna(value) else "")
+            for message, value, is_sensitive in zip(
+                out["message"], out["value"], sensitive, strict=True
+            )
+        ]
+        if identifiers:
+            out["message"] = [redact_text(m, identifiers) for m in out["message"]]
     out["value"] = out["value"].astype("object").where(~sensitive, "(withheld)")
     return out
+
+
+def _withhold(message: str, value: str) -> str:
+    return message.replace(value, "(withheld)") if value.strip() else message
 
 
 # ---------------------------------------------------------------- generated pages
@@ -544,9 +565,29 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
+class _Redactor(logging.Filter):
+    """Withholds the extract's identifying values (ids, dates of birth, postcodes, worker
+    names) from every log record, tracebacks included: run.log is published with the pack."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.values:
+            record.msg = redact_text(record.getMessage(), self.values)
+            record.args = None
+        return True
+
+
+_LOG_REDACTOR = _Redactor()
+
+
 def _start_log(path: Path) -> logging.Handler:
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    _LOG_REDACTOR.values = set()
+    handler.addFilter(_LOG_REDACTOR)
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     return handler
