@@ -29,3 +29,63 @@ def suppress_small_numbers(measures: pd.DataFrame, threshold: int) -> pd.DataFra
         out[column] = out[column].astype("object").where(~small, None)
     out["rag"] = out["rag"].astype("object").where(~small, SUPPRESSED)
     return out
+
+
+# ---------------------------------------------------------------- spreadsheet formulas
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """A text value Excel would run as a formula (`=HYPERLINK(...)`, `+1`, `@SUM`), prefixed
+    with a single quote so it shows as text; anything else unchanged. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` safe to open in a spreadsheet: every text cell neutralised."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise_formula)
+    return out
+
+
+# ---------------------------------------------------------------- identifying values in logs
+
+MIN_REDACTED_LENGTH = 4  # shorter values (codes, small numbers) are too common to withhold
+WITHHELD = "(withheld)"
+
+
+def _date_spellings(value: pd.Timestamp) -> list[str]:
+    """The ways a date could be printed: ISO, DD/MM/YYYY and '3 April 2015'."""
+    return [
+        f"{value:%Y-%m-%d}",
+        f"{value:%d/%m/%Y}",
+        f"{value.day} {value:%B %Y}",
+    ]
+
+
+def identifying_values(tables: dict[str, pd.DataFrame], columns: frozenset[str]) -> set[str]:
+    """Every value (and every printed form of every date) in the identifying `columns`."""
+    found: set[str] = set()
+    for table in tables.values():
+        for column in columns.intersection(table.columns):
+            values = table[column].dropna().unique()
+            if pd.api.types.is_datetime64_any_dtype(table[column]):
+                for value in values:
+                    found.update(_date_spellings(pd.Timestamp(value)))
+            else:
+                found.update(str(value).strip() for value in values)
+    return {v for v in found if len(v) >= MIN_REDACTED_LENGTH}
+
+
+def redact_text(text: str, values: set[str]) -> str:
+    """`text` with every whole-word occurrence of any of `values` replaced by '(withheld)'."""
+    import re
+
+    for value in sorted((v for v in values if v in text), key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", WITHHELD, text)
+    return text

@@ -255,7 +255,6 @@ def _run_in(
 
         measures = suppress_small_numbers(measures, options.suppress_below)
     neutralise_formulas(measures).to_csv(build / "measures.csv", index=False)
-    record_history(measures, period_end, extract_dir)
     log.info("Measures: %d rows in %.1fs", len(measures), time.monotonic() - t0)
 
     pack_info = {
