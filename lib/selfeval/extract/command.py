@@ -9,6 +9,7 @@ from typing import TextIO
 import pandas as pd
 
 from selfeval.extract.model import Extract, ExtractError
+from selfeval.protect import neutralise_formulas
 
 
 def format_report(extract: Extract) -> str:
@@ -70,7 +71,7 @@ def validate_command(
     target = Path(out_csv) if out_csv else Path.cwd() / "data_quality.csv"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        extract.quality.to_csv(target, index=False)
+        neutralise_formulas(extract.quality).to_csv(target, index=False)
     except OSError as exc:
         print(f"selfeval validate: could not write {target}: {exc}", file=sys.stderr)
         return 2
