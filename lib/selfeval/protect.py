@@ -89,3 +89,23 @@ def redact_text(text: str, values: set[str]) -> str:
     for value in sorted((v for v in values if v in text), key=len, reverse=True):
         text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", WITHHELD, text)
     return text
+
+
+# ---------------------------------------------------------------- small counts in pages
+
+
+def hide_small_counts(frame: pd.DataFrame, threshold: int | None) -> pd.DataFrame:
+    """Counts of 1 to threshold-1 blanked (NA) in every numeric column, with the row's
+    'Percent' when it has one; unchanged when no threshold is set. Zero stays zero."""
+    if not threshold or frame is None or frame.empty:
+        return frame
+    out = frame.copy()
+    counts = [c for c in out.columns if c != "Percent" and pd.api.types.is_numeric_dtype(out[c])]
+    small = pd.Series(False, index=out.index)
+    for column in counts:
+        hit = (out[column] > 0) & (out[column] < threshold)
+        out[column] = out[column].astype("Float64").mask(hit)
+        small |= hit
+    if "Percent" in out.columns:
+        out["Percent"] = out["Percent"].astype("Float64").mask(small)
+    return out

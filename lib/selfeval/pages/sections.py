@@ -8,7 +8,7 @@ data quality, sources), 3. what we are doing next (objectives and actions).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -30,6 +30,7 @@ from selfeval.pages.html import (
     paragraph,
     rag_badge,
 )
+from selfeval.protect import hide_small_counts
 
 GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")
 AUDIT_THRESHOLDS = {"green": 70.0, "amber": 60.0}
@@ -475,13 +476,49 @@ def cohort_profiles(ctx: PageContext) -> list[CohortProfile]:
                 basis=basis,
             )
         )
-    return out
+    threshold = ctx.run_info.get("suppress_below")
+    return [suppress_profile(p, threshold) for p in out if not _too_few(p, threshold)]
+
+
+def _too_few(profile: CohortProfile, threshold: int | None) -> bool:
+    return bool(threshold) and 0 < profile.children < threshold
+
+
+def _for_chart(frame: pd.DataFrame | None, threshold: int | None) -> pd.DataFrame | None:
+    """Small counts hidden (drawn as 0) for a chart."""
+    if frame is None or not threshold:
+        return frame
+    hidden = hide_small_counts(frame, threshold)
+    counts = [c for c in hidden.columns if c != "Percent"]
+    hidden[counts] = hidden[counts].fillna(0).astype(int)
+    return hidden
+
+
+def suppress_profile(profile: CohortProfile, threshold: int | None) -> CohortProfile:
+    """The profile with groups of fewer than `threshold` children hidden (run.json
+    suppress_below, from `selfeval run --suppress-below N`)."""
+    if not threshold:
+        return profile
+    return replace(
+        profile,
+        age_gender=_for_chart(profile.age_gender, threshold),
+        ethnicity=hide_small_counts(profile.ethnicity, threshold),
+        source=_for_chart(profile.source, threshold),
+        timeliness=[(t, _for_chart(bands, threshold)) for t, bands in profile.timeliness],
+    )
 
 
 def counts_table_html(frame: pd.DataFrame, caption: str, label: str = "Group") -> str:
     show = frame.reset_index().rename(columns={"Group": label, "Band": label})
+    hidden = show["Percent"].isna()  # only small-number suppression blanks a percentage
     show["Percent"] = [format_value(v, "pct") for v in show["Percent"]]
-    return html_table(show, caption=caption)
+    if not hidden.any():
+        return html_table(show, caption=caption)
+    counts = [c for c in show.columns if c not in (label, "Percent")]
+    for column in counts:
+        show[column] = [f"{int(v):,}" if pd.notna(v) else "suppressed" for v in show[column]]
+    show.loc[hidden, "Percent"] = "suppressed"
+    return html_table(show, caption=caption, numeric_columns=counts)
 
 
 # --- data quality and sources ---------------------------------------------------------------
