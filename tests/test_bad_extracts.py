@@ -107,6 +107,8 @@ def assert_no_formulas(path: Path) -> None:
         ("-2+3", "'-2+3"),
         ("team=Locality 4", "team=Locality 4"),
         (-2.5, -2.5),
+        ("-3", "-3"),
+        ("=1", "'=1"),
         (None, None),
     ],
 )

@@ -38,10 +38,19 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def neutralise_formula(value: object) -> object:
     """A text value Excel would run as a formula (`=HYPERLINK(...)`, `+1`, `@SUM`), prefixed
-    with a single quote so it shows as text; anything else unchanged. Numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    with a single quote so it shows as text; anything else (numbers too, even as text) unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _is_number(value):
         return "'" + value
     return value
+
+
+def _is_number(text: str) -> bool:
+    """'-3' or '+1.5' as text: a plain number, which Excel does not run as a formula."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip() == text
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
