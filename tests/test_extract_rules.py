@@ -170,3 +170,27 @@ def test_ssda903_episode_before_birth_across_tables(tmp_path):
     warn = problems(extract, "before_birth", "warning")
     assert warn[["file", "row", "column"]].values.tolist() == [["ssda903/episodes.csv", 2, "DECOM"]]
     assert len(extract.tables["ssda903_episodes"]) == 2
+
+
+AUDIT_HEADER = "audit_id,child_id,audit_type,theme,team,audit_date,grade\n"
+
+
+def test_a_table_of_junk_rows_is_unusable(tmp_path):
+    junk = "".join(f"{i},C{i},x,nonsense,T1,not a date,Excellent\n" for i in range(25))
+    extract = _local(tmp_path, "audits", AUDIT_HEADER + junk)
+    error = problems(extract, "mostly_unreadable", "error")
+    assert len(error) == 1 and "25 of 25 rows" in error["message"].iloc[0]
+    assert "local_audits" not in extract.tables
+
+
+def test_one_column_in_another_code_set_does_not_sink_the_table(tmp_path):
+    rows = "".join(f"{i},C{i},Thematic,neglect,T1,01/06/2021,Very good\n" for i in range(25))
+    extract = _local(tmp_path, "audits", AUDIT_HEADER + rows)
+    assert problems(extract, "mostly_unreadable").empty
+    assert len(extract.tables["local_audits"]) == 25
+
+
+def test_a_small_table_is_judged_row_by_row(tmp_path):
+    junk = "".join(f"{i},C{i},x,nonsense,T1,not a date,Excellent\n" for i in range(5))
+    extract = _local(tmp_path, "audits", AUDIT_HEADER + junk)
+    assert problems(extract, "mostly_unreadable").empty

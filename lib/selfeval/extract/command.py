@@ -35,8 +35,8 @@ def format_report(extract: Extract) -> str:
     counts = quality["severity"].value_counts()
     lines += [
         "",
-        f"{counts.get('error', 0)} errors (rows or tables left out), "
-        f"{counts.get('warning', 0)} warnings, {counts.get('info', 0)} notes.",
+        f"{_count(counts.get('error', 0), 'error')} (rows or tables left out), "
+        f"{_count(counts.get('warning', 0), 'warning')}, {_count(counts.get('info', 0), 'note')}.",
     ]
     return "\n".join(lines)
 
@@ -78,3 +78,8 @@ def validate_command(
     print(format_report(extract), file=out)
     print(f"Data-quality report: {target}", file=out)
     return 1 if extract.errors else 0
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 error``, ``2,500 warnings``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

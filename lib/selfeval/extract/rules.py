@@ -63,6 +63,45 @@ def _messages(rows: pd.Series, values: pd.Series, template: str) -> pd.Series:
 
 # --- table-level rules ------------------------------------------------------------------------
 
+MOSTLY_BAD_SHARE = 0.9  # a table where this share of rows has doubtful values is not usable
+MOSTLY_BAD_MIN_ROWS = 20
+
+
+def mostly_unreadable(table: TableInput, findings: list[Finding]) -> pd.DataFrame | None:
+    """An error when nearly every row is junk: unreadable or unknown in most of its columns.
+
+    A row counts as junk when at least half of the table's checkable columns (dates, numbers,
+    yes/no and coded columns present in the file; at least two) are flagged for it, so one column
+    written in another code set never sinks a whole table. Tables of fewer than
+    MOSTLY_BAD_MIN_ROWS rows are judged row by row instead.
+    """
+    total = len(table.raw)
+    if total < MOSTLY_BAD_MIN_ROWS:
+        return None
+    flagged = [
+        f.problems[["row", "column"]]
+        for f in findings
+        if f.problems is not None and len(f.problems) and "row" in f.problems
+    ]
+    if not flagged:
+        return None
+    per_row = pd.concat(flagged).dropna().drop_duplicates().groupby("row").size()
+    checkable = [
+        c for c in table.spec.columns if c.name in table.headings and (c.kind != "text" or c.codes)
+    ]
+    needed = max(2, len(checkable) / 2)
+    bad_rows = int((per_row >= needed).sum())
+    if bad_rows < MOSTLY_BAD_SHARE * total:
+        return None
+    return one_problem(
+        table.where,
+        "mostly_unreadable",
+        "error",
+        f"{table.where.describe()}: {bad_rows:,} of {total:,} rows have unreadable or unknown "
+        f"values; this does not look like a {table.spec.label} file, so the table was not used. "
+        "Check the file is the right export and its columns line up with their headings.",
+    )
+
 
 def missing_required_columns(spec: TableSpec, present: set[str], where: Where) -> pd.DataFrame:
     """Required columns absent from the header: the table cannot be used (error)."""

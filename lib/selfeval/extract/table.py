@@ -159,6 +159,10 @@ def build_table(sheet: RawSheet, spec: TableSpec, extract_date: date) -> TableRe
     table_in = rules.TableInput(spec, where, raw, rows, headings, extract_date)
 
     typed, findings = _typed_columns(table_in)
+    junk = rules.mostly_unreadable(table_in, findings)
+    if junk is not None:
+        problems = [*quality, *(f.problems for f in findings), junk]
+        return TableResult(spec, where, None, finish_quality(problems), rows_read, 0)
     for start, end in spec.date_pairs:
         findings.append(rules.end_before_start(table_in, typed, start, end))
     for col in spec.columns:
