@@ -97,11 +97,11 @@ def baseline_time(extract: Path, period_end: str, work: Path) -> float:
     return time.perf_counter() - start
 
 
+# The kernel's own (inline) backend, so the chart is rendered into the notebook as a PNG like
+# a real page's chart; with matplotlib.use("Agg") plt.show() would draw nothing.
 FLOOR_SOURCE = """\
 import pandas as pd
 import seaborn as sns
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 frame = pd.DataFrame({"month": range(24), "value": [v % 7 for v in range(24)]})
 sns.lineplot(data=frame, x="month", y="value")
@@ -121,7 +121,9 @@ def floor_time(count: int, work: Path, jobs: int) -> float:
     sections = []
     for i in range(count):
         nb = nbformat.v4.new_notebook()
-        params = nbformat.v4.new_code_cell('period_end = ""\nextract_dir = ""\noutput_dir = ""')
+        params = nbformat.v4.new_code_cell(
+            'period_end = ""\nextract_dir = ""\npriority_id = ""\noutput_dir = ""'
+        )
         params.metadata["tags"] = ["parameters"]
         nb.cells = [params, nbformat.v4.new_code_cell(FLOOR_SOURCE)]
         nb.metadata["kernelspec"] = {
@@ -158,6 +160,9 @@ def floor_time(count: int, work: Path, jobs: int) -> float:
     failed = [s.slug for s in sections if s.status != "ok"]
     if failed:
         raise SystemExit(f"floor notebooks failed: {failed}")
+    chartless = [s.slug for s in sections if "data:image/png" not in (build / s.href).read_text()]
+    if chartless:
+        raise SystemExit(f"floor notebooks drew no chart: {chartless}")
     return seconds
 
 
@@ -191,7 +196,32 @@ def measures_at_scale(scale: float, work: Path) -> dict[str, float]:
         rows[f"{label}_s"] = float(seconds)
         rows[f"{label}_peak_mb"] = float(peak_mb)
     rows["generate_s"] = gen_seconds
+    _remove_store(extract)
     return rows
+
+
+def _remove_store(extract: Path) -> None:
+    """Drop the benchmark extract's parquet store (it is child-level and can be large)."""
+    from selfeval.extract.store import default_store_root, store_path
+
+    root = default_store_root()
+    if root is not None:
+        shutil.rmtree(store_path(extract, root), ignore_errors=True)
+
+
+def growth(rows: dict[float, dict[str, float]], key: str) -> str:
+    """How `key` grows with the data: time ratio against scale ratio, smallest to largest."""
+    scales = sorted(rows)
+    if len(scales) < 2:
+        return "one scale only"
+    low, high = scales[0], scales[-1]
+    data_ratio = high / low
+    time_ratio = rows[high][key] / rows[low][key]
+    verdict = "meets" if time_ratio <= data_ratio else "MISSES"
+    return (
+        f"x{data_ratio:g} data -> x{time_ratio:.1f} time "
+        f"({verdict} target: no faster than the data)"
+    )
 
 
 def main() -> int:
@@ -231,13 +261,20 @@ def main() -> int:
         for name, ratio in ratios.items():
             verdict = "meets" if ratio <= TARGETS[name] else "MISSES"
             print(f"ratio     {name:<14} {ratio:5.2f}  ({verdict} target <= {TARGETS[name]})")
-        print("measures  scale   first read s   peak MB   store reused s   peak MB")
+        print("measures  scale   first read s   peak MB   store reused s   peak MB   sample-data s")
+        rows = {}
         for scale in (float(s) for s in args.scales.split(",")):
-            row = measures_at_scale(scale, work)
+            row = rows[scale] = measures_at_scale(scale, work)
             print(
                 f"measures  {scale:5g}   {row['first_s']:12.2f}   {row['first_peak_mb']:7.0f}"
                 f"   {row['reused_s']:14.2f}   {row['reused_peak_mb']:7.0f}"
+                f"   {row['generate_s']:13.1f}"
             )
+        print(f"growth    first read:   {growth(rows, 'first_s')}")
+        print(f"growth    store reused: {growth(rows, 'reused_s')}")
+        peak = max(rows[max(rows)]["first_peak_mb"], rows[max(rows)]["reused_peak_mb"])
+        verdict = "meets" if peak < 2048 else "MISSES"
+        print(f"memory    peak {peak:.0f} MB at --scale {max(rows):g} ({verdict} target < 2048 MB)")
         shutil.rmtree(work / "rendered", ignore_errors=True)
     return 0
 
