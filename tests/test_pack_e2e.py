@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -41,15 +42,27 @@ HAS_CHROMIUM = browser.find_chromium() is not None
 
 
 @pytest.fixture(scope="module")
-def pack(tmp_path_factory) -> tuple[int, Path]:
-    """Run the pack once for the module on the latest embedded sample extract."""
+def pack(tmp_path_factory) -> Iterator[tuple[int, Path]]:
+    """Run the pack once for the module on the latest embedded sample extract.
+
+    It runs in a private workspace (SELFEVAL_ROOT) holding the real params, notebooks and sample,
+    so its parquet store and measures history stay out of the project's data/ folder.
+    """
+    workspace = tmp_path_factory.mktemp("workspace")
+    for name in ("params", "notebooks"):
+        (workspace / name).symlink_to(ROOT / name)
+    (workspace / "data").mkdir()
+    (workspace / "data" / "sample").symlink_to(ROOT / "data" / "sample")
     extract = resolve_extract_dir(ROOT / "data" / "sample")
-    out = tmp_path_factory.mktemp("rendered")
+    out = workspace / "rendered"
     argv = ["run", "--data", str(extract), "--out", str(out)]
     if HAS_CHROMIUM:
         argv.append("--pdf")
-    code = cli.main(argv)
-    return code, out / extract.name
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SELFEVAL_ROOT", str(workspace))
+        code = cli.main(argv)
+        yield code, out / extract.name
+    assert (workspace / "data" / "history").is_dir(), "the run kept its measures history"
 
 
 @pytest.fixture(scope="module")
