@@ -13,7 +13,7 @@ import yaml
 
 
 def project_root() -> Path:
-    """The workspace root: $SELFEVAL_ROOT, else the folder holding params/ above this file or cwd."""
+    """The workspace root: $SELFEVAL_ROOT, else the nearest folder holding params/settings.yaml."""
     env = os.environ.get("SELFEVAL_ROOT")
     if env:
         return Path(env).resolve()
