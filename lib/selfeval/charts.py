@@ -98,9 +98,15 @@ class Chart:
 
 
 def figure_to_png_bytes(figure: Figure, dpi: int = 150) -> bytes:
-    """The figure rendered as PNG."""
+    """The figure rendered as PNG in one draw.
+
+    House figures use constrained layout, which already fits titles, labels and outside legends
+    into the figure, so they skip ``bbox_inches="tight"`` (a second full draw per chart); other
+    figures keep it.
+    """
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    tight = None if figure.get_layout_engine() is not None else "tight"
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches=tight, facecolor="white")
     return buffer.getvalue()
 
 
