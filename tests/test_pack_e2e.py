@@ -108,6 +108,8 @@ def test_index_links_every_page_and_the_definitions_and_quality_pages(pages):
         assert f'href="{priority.slug}.html"' in index
     for extra in ("00_summary.html", "definitions.html", "data-quality.html"):
         assert f'href="{extra}"' in index
+    assert "The priorities at a glance" in index, "the front page carries the summary"
+    assert "Most notable concerns" in index
 
 
 def test_measures_csv_follows_the_output_contract(pack):

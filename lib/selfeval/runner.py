@@ -297,7 +297,7 @@ def _run_in(
         sections=[
             publish.SectionResult(s.title, s.href, s.status, s.seconds, s.message) for s in sections
         ],
-        summary_html=None,
+        summary_html=index_summary(period_end, extract_dir, build),
         extra_links=extra_links,
     )
     if options.pdf:
@@ -539,6 +539,18 @@ def write_quality_page(build: Path, summary: pd.DataFrame, quality: pd.DataFrame
         current_href="data-quality.html",
         pack_info=pack_info,
     )
+
+
+def index_summary(period_end: date, extract_dir: Path, build: Path) -> str | None:
+    """The front page's summary (priorities at a glance, notable changes), or None on failure."""
+    from selfeval import pages
+
+    try:
+        ctx = pages.load_context(period_end.isoformat(), str(extract_dir), "summary", str(build))
+        return pages.index_summary_html(ctx)
+    except Exception:  # noqa: BLE001 - the index still links to the summary page
+        log.warning("The front-page summary could not be built:\n%s", traceback.format_exc())
+        return None
 
 
 def _print_pdf(build: Path, sections: list[Section]) -> None:

@@ -23,6 +23,7 @@ from selfeval.pages.context import (
     resolve_extract_dir,
 )
 from selfeval.pages.display import (
+    index_summary_html,
     show_actions_summary,
     show_audits,
     show_changes,
@@ -50,6 +51,7 @@ __all__ = [
     "SUMMARY_ID",
     "PageContext",
     "ilacs_judgements",
+    "index_summary_html",
     "load_context",
     "load_page_config",
     "normalise_measures",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from IPython.display import HTML, Image, display
 
 from selfeval.pages import sections as sx
@@ -219,17 +220,7 @@ def show_measures_that_matter(ctx: PageContext) -> None:
 def show_priority_overview(ctx: PageContext) -> None:
     from selfeval import charts  # noqa: F401 - house style for the heatmap
 
-    data = sm.summary_data(ctx)
-    frame = sm.overview_frame(
-        list(ctx.settings.priorities),
-        data.results_by_priority,
-        data.actions,
-        {
-            p.id: ((ctx.page_config.get("priorities") or {}).get(p.id) or {}).get("ilacs") or []
-            for p in ctx.settings.priorities
-        },
-        ilacs_judgements(ctx.page_config),
-    )
+    frame = _overview(ctx, sm.summary_data(ctx))
     show_html(
         "<h3>The priorities at a glance</h3>"
         + paragraph(
@@ -272,6 +263,33 @@ def heatmap_chart(frame):
         for idx, row in frame.iterrows()
     )
     return Chart(figure, alt)
+
+
+def _overview(ctx: PageContext, data: sm.SummaryData) -> pd.DataFrame:
+    """One row per priority: RAG, trend, assurance, actions and ILACS areas."""
+    return sm.overview_frame(
+        list(ctx.settings.priorities),
+        data.results_by_priority,
+        data.actions,
+        {
+            p.id: ((ctx.page_config.get("priorities") or {}).get(p.id) or {}).get("ilacs") or []
+            for p in ctx.settings.priorities
+        },
+        ilacs_judgements(ctx.page_config),
+    )
+
+
+def index_summary_html(ctx: PageContext) -> str:
+    """The front page's summary: the priorities at a glance and the most notable changes."""
+    data = sm.summary_data(ctx)
+    improving, worse = sm.notable(data.all_results, limit=3)
+    return (
+        html_table(_overview(ctx, data), caption="The priorities at a glance")
+        + "<h3>Most notable improvements</h3>"
+        + (bullets(improving) or paragraph("No measure shows a real improvement this quarter."))
+        + "<h3>Most notable concerns</h3>"
+        + (bullets(worse) or paragraph("No measure shows a real deterioration this quarter."))
+    )
 
 
 def show_notable(ctx: PageContext) -> None:

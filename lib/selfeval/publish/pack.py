@@ -118,7 +118,8 @@ def index_body(
             "produced this time; their pages say why.</p></div>"
         )
     parts.append("<h2>Summary</h2>")
-    parts.append(summary_html or _summary_link(sections) or "<p>See the sections below.</p>")
+    summary = (summary_html or "") + _summary_link(sections)
+    parts.append(summary or "<p>See the sections below.</p>")
     parts.append("<h2>Sections</h2>" + _sections_table(sections))
     if extra_links:
         links = "".join(
