@@ -75,7 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.command_line = " ".join(["selfeval", *argv])
     try:
         return _dispatch(args)
     except UserError as err:
@@ -98,6 +100,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             pdf=args.pdf,
             suppress_below=args.suppress_below,
             cell_timeout=args.timeout,
+            command_line=args.command_line,
         )
         return run_pack(options).exit_code
     if args.command == "measures":

@@ -78,6 +78,7 @@ class RunOptions:
     suppress_below: int | None = None
     cell_timeout: int = 600
     notebooks: Sequence[Path] | None = None
+    command_line: str = "selfeval run"
 
 
 @dataclass
@@ -265,7 +266,7 @@ def _run_in(
         "extract_date": extract.extract_date.isoformat(),
         "generated_at": datetime.now().isoformat(timespec="seconds"),
         "selfeval_version": __version__,
-        "command": "selfeval " + " ".join(sys.argv[1:]) if sys.argv[1:] else "selfeval run",
+        "command": options.command_line,
     }
     run_context = {
         **pack_info,

@@ -283,8 +283,10 @@ def index_summary_html(ctx: PageContext) -> str:
     """The front page's summary: the priorities at a glance and the most notable changes."""
     data = sm.summary_data(ctx)
     improving, worse = sm.notable(data.all_results, limit=3)
+    overview = _overview(ctx, data)
+    overview = overview.drop(columns=[c for c in overview if str(c).startswith("ILACS")])
     return (
-        html_table(_overview(ctx, data), caption="The priorities at a glance")
+        html_table(overview, caption="The priorities at a glance")
         + "<h3>Most notable improvements</h3>"
         + (bullets(improving) or paragraph("No measure shows a real improvement this quarter."))
         + "<h3>Most notable concerns</h3>"
