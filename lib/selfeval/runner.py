@@ -274,6 +274,7 @@ def _run_in(
         "suppress_below": options.suppress_below,
     }
     (build / "run.json").write_text(json.dumps(run_context, indent=2), encoding="utf-8")
+    _precompute_pages(build, period_end, extract_dir)
 
     nav = [publish.NavItem("Home", "index.html")] + [
         publish.NavItem(s.title, s.href) for s in sections
@@ -332,7 +333,7 @@ def _run_in(
     }
     publish.write_manifest(build, manifest)
     log.info("Pack built in %.1fs; publishing", time.monotonic() - started)
-    for stray in build.glob("*.ipynb"):
+    for stray in [*build.glob("*.ipynb"), *build.glob("*.pickle")]:
         stray.unlink()
     published = publish.publish_atomically(build, root, period_end.isoformat())
     # History changes only after a successful publish, so a failed run leaves it untouched.
@@ -341,6 +342,19 @@ def _run_in(
     if failed:
         _say(f"{len(failed)} section(s) could not be produced: see {published / 'run.log'}")
     return RunResult(exit_code, published, sections, unusable)
+
+
+def _precompute_pages(build: Path, period_end: date, extract_dir: Path) -> None:
+    """Evaluate every page's measure lines once, for all the kernels (a cache: never fatal)."""
+    from selfeval.pages.precompute import write_line_results
+
+    t0 = time.monotonic()
+    try:
+        write_line_results(period_end, extract_dir, build)
+    except Exception:  # noqa: BLE001 - the notebooks evaluate their lines themselves instead
+        log.warning("Page precompute failed (pages evaluate lines):\n%s", traceback.format_exc())
+        return
+    log.info("Page lines evaluated in %.1fs", time.monotonic() - t0)
 
 
 def _execute_and_render(

@@ -49,6 +49,30 @@ class PageContext:
     commentary_path: Path | None = None
     run_info: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # things the reader should know (plain English)
+    line_results: dict[str, Any] = field(default_factory=dict)  # evaluated lines, see evaluate()
+
+    def evaluate(
+        self,
+        line: Any,
+        *,
+        benchmarks: Mapping[str, Mapping[str, Any]] | None = None,
+        with_history: bool = True,
+    ) -> Any:
+        """`measures_view.evaluate_line` on this context's measures, once per distinct line: the
+        runner evaluates every page's lines in one pass (`write_line_results`) for all kernels."""
+        from selfeval.pages import measures_view as mv
+
+        bench = (benchmarks or {}).get(line.measure_id) if not line.breakdown else None
+        key = repr((line, bench, with_history))
+        if key not in self.line_results:
+            self.line_results[key] = mv.evaluate_line(
+                self.measures,
+                line,
+                self.period_end,
+                benchmarks={line.measure_id: bench} if bench else None,
+                history=self.history if with_history else None,
+            )
+        return self.line_results[key]
 
     @property
     def history(self) -> pd.DataFrame | None:
@@ -265,6 +289,7 @@ def load_context(
         quality = extract.quality
     plan = load_plan()
     commentary, path = read_commentary(period, priority_id)
+    line_results = read_line_results(out_dir) if runner_built else {}
     return PageContext(
         priority_id=priority_id,
         period_end=period,
@@ -284,7 +309,26 @@ def load_context(
         commentary_path=path,
         run_info=run_info,
         notes=notes,
+        line_results=line_results,
     )
+
+
+LINE_RESULTS_FILE = "line_results.pickle"
+
+
+def read_line_results(out_dir: Path | None) -> dict[str, Any]:
+    """The runner's evaluated lines for this build ({} when absent or unreadable)."""
+    import pickle
+
+    path = out_dir / LINE_RESULTS_FILE if out_dir is not None else None
+    if path is None or not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            data = pickle.load(handle)  # written by this run's runner into its own build folder
+    except Exception:  # noqa: BLE001 - a cache: evaluate the lines again instead
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def default_data_hint() -> str:

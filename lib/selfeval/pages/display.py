@@ -202,7 +202,12 @@ def show_measures_that_matter(ctx: PageContext) -> None:
 
     items = load_measures_that_matter()
     frame = sm.measures_that_matter_frame(
-        items, ctx.catalogue, ctx.measures, ctx.period_end, sm.plan_baseline_date(ctx)
+        items,
+        ctx.catalogue,
+        ctx.measures,
+        ctx.period_end,
+        sm.plan_baseline_date(ctx),
+        evaluate=lambda line: ctx.evaluate(line, with_history=False),
     )
     base = sm.plan_baseline_date(ctx)
     show_html(

@@ -72,13 +72,7 @@ class PageData:
 
     @cached_property
     def results(self) -> list[mv.LineResult]:
-        return mv.evaluate_lines(
-            self.ctx.measures,
-            self.lines,
-            self.ctx.period_end,
-            benchmarks=self.benchmarks,
-            history=self.ctx.history,
-        )
+        return [self.ctx.evaluate(ln, benchmarks=self.benchmarks) for ln in self.lines]
 
     @cached_property
     def with_data(self) -> list[mv.LineResult]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -85,9 +86,7 @@ class SummaryData:
             for ln in lines:
                 key = (ln.measure_id, ln.breakdown, ln.target, str(ln.thresholds))
                 if key not in cache:
-                    cache[key] = mv.evaluate_line(
-                        self.ctx.measures, ln, self.ctx.period_end, history=self.ctx.history
-                    )
+                    cache[key] = self.ctx.evaluate(ln)
                 res.append(cache[key])
             out[pid] = res
         return out
@@ -123,10 +122,16 @@ def summary_data(ctx: PageContext) -> SummaryData:
 
 
 def measures_that_matter_frame(
-    items: list[Any], catalogue: Any, measures: pd.DataFrame, period_end: date, baseline: date
+    items: list[Any],
+    catalogue: Any,
+    measures: pd.DataFrame,
+    period_end: date,
+    baseline: date,
+    evaluate: Callable[[mv.MeasureLine], mv.LineResult] | None = None,
 ) -> pd.DataFrame:
     """The plan's "Measures that matter" filled in: Area, Measure, Baseline, Actual (latest),
-    Target, Outcome (RAG and trend). Items with no measure say why."""
+    Target, Outcome (RAG and trend). Items with no measure say why. `evaluate` (default
+    `measures_view.evaluate_line` without history) lets a page reuse evaluated lines."""
     rows = []
     known = set(mv.catalogue_ids(catalogue))
     for item in items:
@@ -160,7 +165,7 @@ def measures_that_matter_frame(
             )
             continue
         line = mv.line_from_catalogue(catalogue, mid)
-        result = mv.evaluate_line(measures, line, period_end)
+        result = evaluate(line) if evaluate else mv.evaluate_line(measures, line, period_end)
         value, when, at_base = baseline_value(measures, mid, baseline)
         if value is None:
             base_text = "no monthly figures"

@@ -1,0 +1,41 @@
+"""What the runner evaluates once for every page: each distinct measure line, in one pass.
+
+Every priority page, the summary page and the front page evaluate measure lines (latest value,
+previous quarter, SPC, finding). Many lines appear on several pages, and each notebook runs in
+its own kernel, so the runner evaluates them all once and hands the kernels a file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from datetime import date
+from pathlib import Path
+
+from selfeval.pages.context import LINE_RESULTS_FILE, SUMMARY_ID, load_context
+
+
+def write_line_results(period_end: date, extract_dir: Path, build: Path) -> Path:
+    """Evaluate the lines of every page of this build and write them to the build folder."""
+    from selfeval.pages import sections as sx
+    from selfeval.pages import summary as sm
+    from selfeval.plan import load_measures_that_matter
+
+    ctx = load_context(period_end.isoformat(), str(extract_dir), SUMMARY_ID, str(build))
+    for priority in ctx.settings.priorities:
+        page = dataclasses.replace(ctx, priority_id=priority.id)  # shares ctx.line_results
+        page._history = ctx.history  # type: ignore[attr-defined]
+        _ = sx.page_data(page).results
+    _ = sm.summary_data(ctx).results_by_priority
+    sm.measures_that_matter_frame(
+        load_measures_that_matter(),
+        ctx.catalogue,
+        ctx.measures,
+        ctx.period_end,
+        sm.plan_baseline_date(ctx),
+        evaluate=lambda line: ctx.evaluate(line, with_history=False),
+    )
+    path = build / LINE_RESULTS_FILE
+    with path.open("wb") as handle:
+        pickle.dump(ctx.line_results, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
