@@ -187,6 +187,7 @@ def run_pack(options: RunOptions) -> RunResult:
         print(f"selfeval run: {err}", file=sys.stderr)
         return RunResult(EXIT_NOTHING_PUBLISHED)
 
+    compile_package()
     root = Path(options.rendered_root) if options.rendered_root else rendered_dir()
     root.mkdir(parents=True, exist_ok=True)
     publish.remove_stale_build_dirs(root)
@@ -355,6 +356,20 @@ def _precompute_pages(build: Path, period_end: date, extract_dir: Path) -> None:
         log.warning("Page precompute failed (pages evaluate lines):\n%s", traceback.format_exc())
         return
     log.info("Page lines evaluated in %.1fs", time.monotonic() - t0)
+
+
+def compile_package() -> None:
+    """Write selfeval's bytecode once, so each notebook kernel imports it without recompiling.
+
+    These machines set PYTHONDONTWRITEBYTECODE, so without this every kernel compiles the package
+    from source. Up-to-date files are skipped; a read-only install is left as it is.
+    """
+    import compileall
+
+    try:
+        compileall.compile_dir(str(Path(__file__).parent), quiet=2)
+    except OSError:
+        log.info("Could not write bytecode for selfeval; kernels will compile it themselves.")
 
 
 def _execute_and_render(
