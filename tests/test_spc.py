@@ -253,3 +253,20 @@ def test_nullable_integers_with_missing_values():
     df = xmr(pd.Series([5, 7, pd.NA, 6, 8, 9], dtype="Int64"), polarity="up")
     assert df.attrs["n_points"] == 5
     assert df["mean"].iloc[0] == 7
+
+
+def test_percentage_limits_stay_within_0_and_100():
+    values = [0, 100, 0, 100, 50, 50, 0, 100, 50, 0, 100, 50]  # wide swings: raw limits pass 0/100
+    raw = xmr(values, polarity="up")
+    assert raw["lcl"].iloc[0] < 0 and raw["ucl"].iloc[0] > 100
+    bounded = xmr(values, polarity="up", unit="pct")
+    assert bounded["lcl"].iloc[0] == 0 and bounded["ucl"].iloc[0] == 100
+    assert bounded["lower_2sigma"].min() >= 0 and bounded["upper_2sigma"].max() <= 100
+    assert list(bounded["special_cause"]) == list(raw["special_cause"])
+    assert "process limits 0.0% to 100.0%" in bounded.attrs["summary"]
+
+
+def test_count_limits_do_not_go_below_zero():
+    frame = xmr([0, 9, 0, 9, 1, 8, 0, 9, 2, 7, 0, 9], polarity="down", unit="count")
+    assert frame["lcl"].min() == 0
+    assert frame["ucl"].iloc[0] > 9

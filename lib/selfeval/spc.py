@@ -296,6 +296,28 @@ def summarise(frame: pd.DataFrame, unit: str | None = None) -> str:
     return text
 
 
+UNIT_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "pct": (0.0, 100.0),
+    "count": (0.0, None),
+    "rate_10k": (0.0, None),
+    "days": (0.0, None),
+}
+LIMIT_COLUMNS = ("lower_1sigma", "upper_1sigma", "lower_2sigma", "upper_2sigma", "lcl", "ucl")
+
+
+def clip_to_unit(frame: pd.DataFrame, unit: str | None) -> pd.DataFrame:
+    """Limits and sigma lines bounded by what the unit allows: a percentage cannot go below 0%
+    or above 100%, a count, rate or number of days below 0. Values cannot pass these bounds, so
+    no rule changes; only the limits shown and the assurance judged against them do."""
+    lower, upper = UNIT_BOUNDS.get(unit or "", (None, None))
+    if lower is None and upper is None:
+        return frame
+    out = frame.copy()
+    cols = list(LIMIT_COLUMNS)
+    out[cols] = out[cols].clip(lower=lower, upper=upper)
+    return out
+
+
 def xmr(
     values: Sequence[float] | pd.Series,
     *,
@@ -322,7 +344,8 @@ def xmr(
     ``baseline``: the limits of each segment come from its first ``baseline`` points (int), or
     from its points up to and including a period label, and are extended over the rest.
     ``rebase_at``: one or more period labels where the process changed; limits are recomputed
-    from each. ``unit`` only formats the summary. ``rules``: ``outside_limits``, ``shift``,
+    from each. ``unit`` formats the summary and bounds the limits to what the unit allows
+    (see ``clip_to_unit``). ``rules``: ``outside_limits``, ``shift``,
     ``trend``, ``two_in_three`` (lengths for shift/trend; falsy switches a rule off).
     """
     if polarity not in POLARITIES:
@@ -346,7 +369,7 @@ def xmr(
     has_limits = frame["value"].notna() & frame["mean"].notna()
     pairs = zip(frame["direction"], has_limits, strict=True)
     frame["variation"] = [_classify(d, polarity) if ok else "" for d, ok in pairs]
-    result = frame.drop(columns=list(flags.columns))
+    result = clip_to_unit(frame.drop(columns=list(flags.columns)), unit)
     result.attrs = _attributes(result, series, target, polarity, rebase_at, settings)
     result.attrs["summary"] = summarise(result, unit)
     return result
