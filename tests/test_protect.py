@@ -51,3 +51,14 @@ def test_published_quality_table_withholds_identifying_values():
     )
     out = redact_values(quality)
     assert list(out["value"]) == ["(withheld)", "31/02/2021", "(withheld)"]
+
+
+def test_the_quality_page_tables_read_plainly():
+    from selfeval.runner import readable_quality_table
+
+    summary = pd.DataFrame(
+        {"file": ["local/audits.csv"], "sheet": [None], "rows_read": [12345], "errors": [0]}
+    )
+    out = readable_quality_table(summary)
+    assert list(out.columns) == ["File", "Sheet", "Rows read", "Errors"]
+    assert out.iloc[0].tolist() == ["local/audits.csv", "", "12,345", "0"]

@@ -537,6 +537,31 @@ def write_definitions_page(build: Path, catalogue, nav, pack_info) -> Path:
     )
 
 
+QUALITY_HEADINGS = {
+    "file": "File",
+    "sheet": "Sheet",
+    "table": "Table",
+    "rows_read": "Rows read",
+    "rows_used": "Rows used",
+    "errors": "Errors",
+    "warnings": "Warnings",
+    "rule": "Rule",
+    "severity": "Severity",
+    "rows": "Problems",
+}
+
+
+def readable_quality_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A data-quality table for readers: plain headings, blanks not 'None', 1,234 not 1234."""
+    out = frame.rename(columns=QUALITY_HEADINGS).astype(object)
+    out = out.where(out.notna(), "")
+    for column in out:
+        numeric = pd.to_numeric(out[column], errors="coerce")
+        if out[column].ne("").any() and numeric.notna().all():
+            out[column] = [f"{int(n):,}" for n in numeric]
+    return out
+
+
 def write_quality_page(build: Path, summary: pd.DataFrame, quality: pd.DataFrame, nav, pack_info):
     """Data quality: rows read and used per file, problems by rule (no values shown)."""
     from selfeval import publish
@@ -544,9 +569,11 @@ def write_quality_page(build: Path, summary: pd.DataFrame, quality: pd.DataFrame
     parts = [
         "<p>Every row of every input file is either used in the figures or listed here. "
         "Problems are counted by file and rule; the full list with row numbers is in "
-        "<a href='data_quality.csv'>data_quality.csv</a> (identifying values withheld).</p>",
+        "<a href='data_quality.csv'>data_quality.csv</a> (identifying values withheld). "
+        "Errors leave a row (or a whole table) out of the figures; warnings keep the row but "
+        "question a value.</p>",
         "<h2>Files read</h2>",
-        publish.table_html(summary)
+        publish.table_html(readable_quality_table(summary))
         if summary is not None and not summary.empty
         else "<p>None.</p>",
         "<h2>Problems by rule</h2>",
@@ -560,7 +587,7 @@ def write_quality_page(build: Path, summary: pd.DataFrame, quality: pd.DataFrame
             .reset_index(name="rows")
             .sort_values(["severity", "rows"], ascending=[True, False])
         )
-        parts.append(publish.table_html(by_rule))
+        parts.append(publish.table_html(readable_quality_table(by_rule)))
     return publish.html_page(
         build / "data-quality.html",
         title="Data quality",
