@@ -463,6 +463,9 @@ def _execute_notebook(section: Section, build: Path, params: dict[str, str], tim
         request_save_on_cell_execute=False,
         # Keep the kernel's own start-up/shut-down chatter out of the console and the log.
         extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        # Every cell has run and its outputs are collected: stop the kernel at once rather than
+        # waiting for a graceful shutdown (about 0.5 s a notebook on this machine).
+        shutdown_kernel="immediate",
     )
 
 
