@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from selfeval.pages.html import Markup, esc, flag, html_table
+from selfeval.plan import STATUS_COLUMNS
 
 STATUS_ORDER = ("overdue", "at risk", "no update", "on track", "complete")
 _STATUS_COLOUR = {
@@ -90,19 +91,7 @@ def status_badge(status: str) -> Markup:
 def actions_for(status: pd.DataFrame | None, priority_id: str | None) -> pd.DataFrame:
     """The action_status rows for one priority (all when priority_id is None), in plan order."""
     if status is None or status.empty:
-        return pd.DataFrame(
-            columns=[
-                "priority_id",
-                "objective_id",
-                "action_id",
-                "text",
-                "owner",
-                "due",
-                "status",
-                "latest_note",
-                "updated_on",
-            ]
-        )
+        return pd.DataFrame(columns=STATUS_COLUMNS)
     out = status if priority_id is None else status[status["priority_id"] == priority_id]
     return out.reset_index(drop=True)
 
