@@ -2,8 +2,7 @@
 
 import pandas as pd
 
-from selfeval.protect import SUPPRESSED, suppress_small_numbers
-from selfeval.runner import redact_values
+from selfeval.protect import SUPPRESSED, redact_values, suppress_small_numbers
 
 
 def _measures() -> pd.DataFrame:

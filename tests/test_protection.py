@@ -18,8 +18,8 @@ from bad_extracts import FORMULA, MARKUP_TEAM, SCRIPT
 from selfeval.extract import load_extract
 from selfeval.pages import sections as sx
 from selfeval.pages.cohorts import Timeliness
-from selfeval.protect import hide_small_counts
-from selfeval.runner import SENSITIVE_COLUMNS, RunOptions, run_pack
+from selfeval.protect import SENSITIVE_COLUMNS, hide_small_counts
+from selfeval.runner import RunOptions, run_pack
 from selfeval.sample_data import write_sample
 from test_bad_extracts import assert_no_formulas
 

@@ -7,6 +7,33 @@ import pandas as pd
 SUPPRESSED = "suppressed"
 
 
+# Columns whose values identify a child or a worker: never copied into published files.
+SENSITIVE_COLUMNS = frozenset(
+    {
+        "child_id",
+        "CHILD",
+        "dob",
+        "DOB",
+        "MC_DOB",
+        "MOTHER",
+        "UPN",
+        "HOME_POST",
+        "PL_POST",
+        "placement_postcode",
+        "allocated_worker",
+        "personal_adviser",
+        "family_id",
+        "adopter_id",
+        "staff_id",
+        "episode_id",
+        "audit_id",
+        "household_id",
+        "URN",
+        "placement_urn",
+    }
+)
+
+
 def suppress_small_numbers(measures: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Blank counts and percentages built on fewer than `threshold` children.
 
@@ -118,3 +145,28 @@ def hide_small_counts(frame: pd.DataFrame, threshold: int | None) -> pd.DataFram
     if "Percent" in out.columns:
         out["Percent"] = out["Percent"].astype("Float64").mask(small)
     return out
+
+
+def redact_values(quality: pd.DataFrame, identifiers: set[str] | None = None) -> pd.DataFrame:
+    """The data-quality table for publishing: values of identifying columns withheld, in the
+    value column and in the message that quotes them; any of `identifiers` (e.g. a date of
+    birth from another table) withheld from every message."""
+    if quality is None or quality.empty or "value" not in quality:
+        return quality
+    out = quality.copy()
+    sensitive = out["column"].astype(str).isin(SENSITIVE_COLUMNS)
+    if "message" in out:
+        out["message"] = [
+            _withhold(str(message), str(value) if is_sensitive and pd.notna(value) else "")
+            for message, value, is_sensitive in zip(
+                out["message"], out["value"], sensitive, strict=True
+            )
+        ]
+        if identifiers:
+            out["message"] = [redact_text(m, identifiers) for m in out["message"]]
+    out["value"] = out["value"].astype("object").where(~sensitive, "(withheld)")
+    return out
+
+
+def _withhold(message: str, value: str) -> str:
+    return message.replace(value, "(withheld)") if value.strip() else message

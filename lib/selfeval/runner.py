@@ -31,7 +31,13 @@ import pandas as pd
 from selfeval import __version__
 from selfeval.config import data_dir, load_settings, notebooks_dir, rendered_dir
 from selfeval.errors import UserError
-from selfeval.protect import identifying_values, neutralise_formulas, redact_text
+from selfeval.protect import (
+    SENSITIVE_COLUMNS,
+    identifying_values,
+    neutralise_formulas,
+    redact_text,
+    redact_values,
+)
 
 log = logging.getLogger("selfeval")
 
@@ -40,32 +46,6 @@ EXIT_PARTIAL = 1  # published, but an input table was unusable or a section fail
 EXIT_NOTHING_PUBLISHED = 2
 
 DATED_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-# Columns whose values identify a child or a worker: never copied into published files.
-SENSITIVE_COLUMNS = frozenset(
-    {
-        "child_id",
-        "CHILD",
-        "dob",
-        "DOB",
-        "MC_DOB",
-        "MOTHER",
-        "UPN",
-        "HOME_POST",
-        "PL_POST",
-        "placement_postcode",
-        "allocated_worker",
-        "personal_adviser",
-        "family_id",
-        "adopter_id",
-        "staff_id",
-        "episode_id",
-        "audit_id",
-        "household_id",
-        "URN",
-        "placement_urn",
-    }
-)
 
 
 @dataclass
@@ -492,31 +472,6 @@ def unusable_tables(summary: pd.DataFrame) -> list[str]:
         return []
     bad = summary[(summary["rows_used"] == 0) & (summary.get("errors", 0) > 0)]
     return sorted({f"{r.file}" + (f" [{r.sheet}]" if r.sheet else "") for r in bad.itertuples()})
-
-
-def redact_values(quality: pd.DataFrame, identifiers: set[str] | None = None) -> pd.DataFrame:
-    """The data-quality table for publishing: values of identifying columns withheld, in the
-    value column and in the message that quotes them; any of `identifiers` (e.g. a date of
-    birth from another table) withheld from every message."""
-    if quality is None or quality.empty or "value" not in quality:
-        return quality
-    out = quality.copy()
-    sensitive = out["column"].astype(str).isin(SENSITIVE_COLUMNS)
-    if "message" in out:
-        out["message"] = [
-            _withhold(str(message), str(value) if is_sensitive and pd.notna(value) else "")
-            for message, value, is_sensitive in zip(
-                out["message"], out["value"], sensitive, strict=True
-            )
-        ]
-        if identifiers:
-            out["message"] = [redact_text(m, identifiers) for m in out["message"]]
-    out["value"] = out["value"].astype("object").where(~sensitive, "(withheld)")
-    return out
-
-
-def _withhold(message: str, value: str) -> str:
-    return message.replace(value, "(withheld)") if value.strip() else message
 
 
 # ---------------------------------------------------------------- generated pages
