@@ -8,8 +8,12 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
+
+#: libyaml's C loader when PyYAML was built with it (several times faster), else the pure one
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def project_root() -> Path:
@@ -41,6 +45,11 @@ def notebooks_dir() -> Path:
 
 def rendered_dir() -> Path:
     return project_root() / "rendered"
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's contents, parsed safely (libyaml's C loader when available)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
 
 
 def reference_file(name: str) -> Path:
@@ -87,7 +96,7 @@ class Settings:
 
 @lru_cache(maxsize=4)
 def _load_settings(path: Path) -> Settings:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     return Settings(
         local_authority=raw["local_authority"],
         service=raw["service"],

@@ -35,7 +35,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
-from selfeval.config import Settings, load_settings, reference_file
+from selfeval.config import Settings, load_settings, read_yaml, reference_file
 from selfeval.config import params_dir as default_params_dir
 from selfeval.errors import UserError
 
@@ -62,9 +62,6 @@ STATUS_COLUMNS = [
     "latest_note",
     "updated_on",
 ]
-
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class PlanError(UserError):
@@ -283,7 +280,7 @@ def _pydantic_problems(exc: ValidationError, where: str) -> list[str]:
 
 def _read_yaml(path: Path, where: str) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        return read_yaml(path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
@@ -311,7 +308,7 @@ def catalogue_measure_ids(params: Path | None = None) -> set[str]:
 
 def audit_themes() -> set[str]:
     """Audit theme codes from the local datasets' schema (reference/local_datasets.yaml)."""
-    raw = yaml.safe_load(reference_file("local_datasets.yaml").read_text(encoding="utf-8"))
+    raw = read_yaml(reference_file("local_datasets.yaml"))
     return set(raw["audits"]["columns"]["theme"]["codes"])
 
 

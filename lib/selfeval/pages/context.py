@@ -13,9 +13,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from selfeval.config import Priority, Settings, data_dir, load_settings, params_dir
+from selfeval.config import Priority, Settings, data_dir, load_settings, params_dir, read_yaml
 from selfeval.errors import UserError
 
 log = logging.getLogger("selfeval.pages")
@@ -115,7 +114,7 @@ class PageContext:
 
 @lru_cache(maxsize=2)
 def _read_page_config(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return read_yaml(path) or {}
 
 
 def load_page_config(path: Path | None = None) -> dict[str, Any]:
