@@ -195,7 +195,7 @@ class Plan(_Model):
             for a in o.actions
         ]
         frame = pd.DataFrame(rows, columns=list(STATUS_COLUMNS[:6]))
-        frame["due"] = pd.to_datetime(frame["due"])
+        frame["due"] = pd.to_datetime(frame["due"], cache=False)
         return frame
 
     def targets_frame(self) -> pd.DataFrame:
@@ -543,7 +543,7 @@ def _latest_updates(updates: pd.DataFrame, as_at: date) -> dict[str, _Update]:
     _check_updates(updates)
     frame = updates.assign(
         key_action=updates["action_id"].map(normalise_action_id),
-        key_on=pd.to_datetime(updates["updated_on"], errors="coerce"),
+        key_on=pd.to_datetime(updates["updated_on"], errors="coerce", cache=False),
         key_order=range(len(updates)),
     )
     frame = frame[frame["key_on"].notna() & (frame["key_on"] <= pd.Timestamp(as_at))]
@@ -595,7 +595,7 @@ def action_status(plan: Plan, updates: pd.DataFrame | None, as_at: date) -> pd.D
         )
     extra = pd.DataFrame(rows, columns=STATUS_COLUMNS[6:], index=frame.index)
     result = pd.concat([frame, extra], axis=1)
-    result["updated_on"] = pd.to_datetime(result["updated_on"])
+    result["updated_on"] = pd.to_datetime(result["updated_on"], cache=False)
     return result[STATUS_COLUMNS]
 
 

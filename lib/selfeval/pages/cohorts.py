@@ -129,15 +129,19 @@ def cohort_frame(
         if spec.start not in df.columns:
             return None
         start = end - pd.DateOffset(months=months) + pd.Timedelta(days=1)
-        dates = pd.to_datetime(df[spec.start])
+        dates = pd.to_datetime(df[spec.start], cache=False)
         df = df[(dates >= start) & (dates <= end)].copy()
-        df["ref_date"] = pd.to_datetime(df[spec.start])
+        df["ref_date"] = pd.to_datetime(df[spec.start], cache=False)
         df = df.sort_values("ref_date").drop_duplicates(spec.child, keep="last")
     elif spec.kind == "open":
         if spec.start not in df.columns:
             return None
-        starts = pd.to_datetime(df[spec.start])
-        ends = pd.to_datetime(df[spec.end]) if spec.end and spec.end in df.columns else None
+        starts = pd.to_datetime(df[spec.start], cache=False)
+        ends = (
+            pd.to_datetime(df[spec.end], cache=False)
+            if spec.end and spec.end in df.columns
+            else None
+        )
         is_open = starts <= end
         if ends is not None:
             is_open &= ends.isna() | (ends > end)
@@ -155,8 +159,8 @@ def age_years(frame: pd.DataFrame) -> pd.Series:
     """Age in whole years at ``ref_date`` from ``dob``, else the ``age`` column."""
     result = pd.Series(np.nan, index=frame.index, dtype="float64")
     if "dob" in frame.columns and "ref_date" in frame.columns:
-        dob = pd.to_datetime(frame["dob"])
-        ref = pd.to_datetime(frame["ref_date"])
+        dob = pd.to_datetime(frame["dob"], cache=False)
+        ref = pd.to_datetime(frame["ref_date"], cache=False)
         years = ref.dt.year - dob.dt.year
         before_birthday = (ref.dt.month < dob.dt.month) | (
             (ref.dt.month == dob.dt.month) & (ref.dt.day < dob.dt.day)
@@ -288,14 +292,14 @@ def source_profile(frame: pd.DataFrame, column: str) -> pd.DataFrame | None:
 @lru_cache(maxsize=1)
 def bank_holidays() -> np.ndarray:
     ref = pd.read_csv(reference_file("bank_holidays_england_wales_2017_2026.csv"))
-    return pd.to_datetime(ref["date"]).values.astype("datetime64[D]")
+    return pd.to_datetime(ref["date"], cache=False).values.astype("datetime64[D]")
 
 
 def working_days(start: pd.Series, end: pd.Series) -> pd.Series:
     """Working days in [start, end) (weekdays that are not bank holidays); NaN if a date is
     missing. Negative when end is before start."""
-    start = pd.to_datetime(start)
-    end = pd.to_datetime(end)
+    start = pd.to_datetime(start, cache=False)
+    end = pd.to_datetime(end, cache=False)
     ok = start.notna() & end.notna()
     out = pd.Series(np.nan, index=start.index, dtype="float64")
     if ok.any():
@@ -426,7 +430,7 @@ def timeliness_values(
     def weeks_since(frame: pd.DataFrame, col: str) -> pd.Series | None:
         if frame is None or col not in frame.columns:
             return None
-        return (end - pd.to_datetime(frame[col])).dt.days / 7
+        return (end - pd.to_datetime(frame[col], cache=False)).dt.days / 7
 
     if key == "assessment_duration":
         df = cohort_events(tables, "annex_a_4", "assessment_authorised", start, end)
@@ -463,5 +467,5 @@ def cohort_events(
     df = tables.get(table)
     if df is None or column not in df.columns:
         return None
-    dates = pd.to_datetime(df[column])
+    dates = pd.to_datetime(df[column], cache=False)
     return df[(dates >= start) & (dates <= end)]

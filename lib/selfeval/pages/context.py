@@ -153,7 +153,7 @@ def normalise_measures(frame: pd.DataFrame) -> pd.DataFrame:
         if col not in out.columns:
             out[col] = pd.NA
     for col in ("period_start", "period_end"):
-        out[col] = pd.to_datetime(out[col])
+        out[col] = pd.to_datetime(out[col], cache=False)
     out["breakdown"] = out["breakdown"].fillna("").astype(str)
     for col in ("numerator", "denominator", "value", "target"):
         out[col] = pd.to_numeric(out[col], errors="coerce")
