@@ -108,12 +108,15 @@ sns.lineplot(data=frame, x="month", y="value")
 plt.show()
 """
 
+FLOOR_IMPORTS = ("pandas", "seaborn", "matplotlib.pyplot")
+
 
 def floor_time(count: int, work: Path, jobs: int) -> float:
     """Notebooks that only import pandas/seaborn and draw one chart, through the pack's runner."""
     import nbformat
 
     from selfeval import publish
+    from selfeval.kernels import KernelSupply
     from selfeval.runner import RunOptions, Section, _execute_and_render
 
     folder = work / "floor"
@@ -148,14 +151,17 @@ def floor_time(count: int, work: Path, jobs: int) -> float:
         "service": "",
     }
     start = time.perf_counter()
-    _execute_and_render(
-        build,
-        sections,
-        {"period_end": "", "extract_dir": "", "output_dir": ""},
-        nav,
-        info,
-        RunOptions(jobs=jobs),
-    )
+    # The pack's kernel supply too, warming what the floor imports (not selfeval).
+    with KernelSupply(count, folder, modules=FLOOR_IMPORTS, ahead=jobs) as supply:
+        _execute_and_render(
+            build,
+            sections,
+            {"period_end": "", "extract_dir": "", "output_dir": ""},
+            nav,
+            info,
+            RunOptions(jobs=jobs),
+            supply,
+        )
     seconds = time.perf_counter() - start
     failed = [s.slug for s in sections if s.status != "ok"]
     if failed:

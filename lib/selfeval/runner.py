@@ -31,6 +31,7 @@ import pandas as pd
 from selfeval import __version__
 from selfeval.config import data_dir, load_settings, notebooks_dir, rendered_dir
 from selfeval.errors import UserError
+from selfeval.kernels import KERNEL_ARGUMENTS, KERNEL_NAME, KernelSupply, stop_kernel
 from selfeval.protect import (
     SENSITIVE_COLUMNS,
     identifying_values,
@@ -157,7 +158,6 @@ def period_label(period_end: date) -> str:
 
 def run_pack(options: RunOptions) -> RunResult:
     """Run the whole pack; never raises for a user mistake (prints it and returns exit 2)."""
-    from selfeval import publish
 
     started = time.monotonic()
     try:
@@ -168,6 +168,24 @@ def run_pack(options: RunOptions) -> RunResult:
         return RunResult(EXIT_NOTHING_PUBLISHED)
 
     compile_package()
+    # Kernels start (and import pandas, matplotlib, selfeval) on the idle core while this
+    # process reads the extract and computes the measures.
+    supply = KernelSupply(len(sections), sections[0].notebook.parent, ahead=max(1, options.jobs))
+    try:
+        return _run_pack_with(options, extract_dir, sections, supply, started)
+    finally:
+        supply.close()
+
+
+def _run_pack_with(
+    options: RunOptions,
+    extract_dir: Path,
+    sections: list[Section],
+    supply: KernelSupply,
+    started: float,
+) -> RunResult:
+    from selfeval import publish
+
     root = Path(options.rendered_root) if options.rendered_root else rendered_dir()
     root.mkdir(parents=True, exist_ok=True)
     publish.remove_stale_build_dirs(root)
@@ -175,7 +193,7 @@ def run_pack(options: RunOptions) -> RunResult:
     build = publish.new_build_dir(root, provisional_period)
     handler = _start_log(build / "run.log")
     try:
-        result = _run_in(build, root, extract_dir, sections, options, started)
+        result = _run_in(build, root, extract_dir, sections, options, started, supply)
     except KeyboardInterrupt:
         log.warning("Interrupted: the last published pack is unchanged.")
         publish.cleanup_build_dir(build)
@@ -208,6 +226,7 @@ def _run_in(
     sections: list[Section],
     options: RunOptions,
     started: float,
+    supply: KernelSupply | None = None,
 ) -> RunResult:
     from selfeval import publish
     from selfeval.extract import load_extract
@@ -270,7 +289,7 @@ def _run_in(
         "extract_dir": str(extract_dir),
         "output_dir": str(build),
     }
-    _execute_and_render(build, sections, params, nav, pack_info, options)
+    _execute_and_render(build, sections, params, nav, pack_info, options, supply)
 
     write_definitions_page(build, catalogue, nav, pack_info)
     write_quality_page(build, extract.summary, quality, nav, pack_info)
@@ -359,15 +378,19 @@ def _execute_and_render(
     nav: list,
     pack_info: dict[str, str],
     options: RunOptions,
+    supply: KernelSupply | None = None,
 ) -> None:
-    """Run notebooks in parallel (each in its own kernel); render each in this thread."""
+    """Run notebooks in parallel (each in its own kernel, from `supply` when given); render each
+    in this thread."""
     from selfeval import publish
 
     total = len(sections)
     done = 0
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
         futures: dict[Future, Section] = {
-            pool.submit(_execute_notebook, section, build, params, options.cell_timeout): section
+            pool.submit(
+                _execute_notebook, section, build, params, options.cell_timeout, supply
+            ): section
             for section in sections
         }
         pending = set(futures)
@@ -424,29 +447,43 @@ def _execute_and_render(
                 log.info("Section %s %s in %.1fs", section.slug, section.status, section.seconds)
 
 
-def _execute_notebook(section: Section, build: Path, params: dict[str, str], timeout: int):
-    """Execute one notebook with papermill in a fresh kernel; return the executed notebook."""
+def _execute_notebook(
+    section: Section,
+    build: Path,
+    params: dict[str, str],
+    timeout: int,
+    supply: KernelSupply | None = None,
+):
+    """Execute one notebook with papermill in a kernel of its own; return the executed notebook.
+
+    The kernel comes from `supply` (already started) when there is one, else papermill starts
+    it. Either way it is stopped at once when the notebook has run: every cell has run and its
+    outputs are collected, so a graceful shutdown would only cost time (about 0.5 s).
+    """
     import papermill
 
     section.started_at = time.monotonic()
     _say(f"  started  {section.slug}")
     out = build / f"{section.slug}.ipynb"
-    return papermill.execute_notebook(
-        str(section.notebook),
-        str(out),
-        parameters={**params, "priority_id": section.priority_id},
-        kernel_name="python3",
-        progress_bar=False,
-        log_output=False,
-        cwd=str(section.notebook.parent),
-        execution_timeout=timeout,
-        request_save_on_cell_execute=False,
-        # Keep the kernel's own start-up/shut-down chatter out of the console and the log.
-        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        # Every cell has run and its outputs are collected: stop the kernel at once rather than
-        # waiting for a graceful shutdown (about 0.5 s a notebook on this machine).
-        shutdown_kernel="immediate",
-    )
+    kernel = supply.take(section.notebook.parent) if supply is not None else None
+    try:
+        return papermill.execute_notebook(
+            str(section.notebook),
+            str(out),
+            parameters={**params, "priority_id": section.priority_id},
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            log_output=False,
+            cwd=str(section.notebook.parent),
+            execution_timeout=timeout,
+            request_save_on_cell_execute=False,
+            extra_arguments=KERNEL_ARGUMENTS,
+            shutdown_kernel="immediate",
+            km=kernel,
+        )
+    finally:
+        if kernel is not None:
+            stop_kernel(kernel)
 
 
 def record_history(measures: pd.DataFrame, period_end: date, extract_dir: Path) -> None:
