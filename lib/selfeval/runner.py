@@ -345,11 +345,14 @@ def _run_in(
 
 
 def _precompute_pages(build: Path, period_end: date, extract_dir: Path) -> None:
-    """Evaluate every page's measure lines once, for all the kernels (a cache: never fatal)."""
+    """Parse the pages' shared inputs and evaluate every page's measure lines once, for all the
+    kernels (a cache: never fatal)."""
+    from selfeval.pages.context import write_page_inputs
     from selfeval.pages.precompute import write_line_results
 
     t0 = time.monotonic()
     try:
+        write_page_inputs(build)
         write_line_results(period_end, extract_dir, build)
     except Exception:  # noqa: BLE001 - the notebooks evaluate their lines themselves instead
         log.warning("Page precompute failed (pages evaluate lines):\n%s", traceback.format_exc())

@@ -253,7 +253,6 @@ def load_context(
     from selfeval.plan import load_plan
 
     settings = load_settings()
-    config = load_page_config()
     if priority_id != SUMMARY_ID:
         settings.priority(priority_id)  # clear error for an unknown id
     out_dir = Path(output_dir) if str(output_dir or "").strip() else None
@@ -273,20 +272,27 @@ def load_context(
     period = period or extract.extract_date
     notes: list[str] = []
 
-    catalogue = load_catalogue()
-    measures_csv = out_dir / "measures.csv" if out_dir else None
-    if measures_csv is not None and measures_csv.is_file():
-        measures = read_measures(measures_csv)
+    shared = read_page_inputs(out_dir) if runner_built else None
+    if shared is not None:
+        config, plan, catalogue = shared.page_config, shared.plan, shared.catalogue
+        measures, quality = shared.measures, shared.quality
     else:
-        measures = compute_measures(extract.tables, period, settings=settings, catalogue=catalogue)
-    measures = normalise_measures(measures)
-
-    quality_csv = out_dir / "data_quality.csv" if out_dir else None
-    if quality_csv is not None and quality_csv.is_file():
-        quality = pd.read_csv(quality_csv, dtype=str, keep_default_na=False)
-    else:
-        quality = extract.quality
-    plan = load_plan()
+        config = load_page_config()
+        catalogue = load_catalogue()
+        measures_csv = out_dir / "measures.csv" if out_dir else None
+        if measures_csv is not None and measures_csv.is_file():
+            measures = read_measures(measures_csv)
+        else:
+            measures = compute_measures(
+                extract.tables, period, settings=settings, catalogue=catalogue
+            )
+        measures = normalise_measures(measures)
+        quality_csv = out_dir / "data_quality.csv" if out_dir else None
+        if quality_csv is not None and quality_csv.is_file():
+            quality = read_quality_csv(quality_csv)
+        else:
+            quality = extract.quality
+        plan = load_plan()
     commentary, path = read_commentary(period, priority_id)
     line_results = read_line_results(out_dir) if runner_built else {}
     return PageContext(
@@ -313,21 +319,69 @@ def load_context(
 
 
 LINE_RESULTS_FILE = "line_results.pickle"
+PAGE_INPUTS_FILE = "page_inputs.pickle"
+
+
+@dataclass(frozen=True)
+class PageInputs:
+    """What every page of a build reads the same way, parsed once by the runner for all kernels
+    (the plan and catalogue YAML, pages.yaml, measures.csv and data_quality.csv)."""
+
+    page_config: dict[str, Any]
+    plan: Any
+    catalogue: Any
+    measures: pd.DataFrame
+    quality: pd.DataFrame
+
+
+def read_quality_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def write_page_inputs(out_dir: Path) -> Path:
+    """Parse the build's shared page inputs once and keep them in the build folder."""
+    import pickle
+
+    from selfeval.measures import load_catalogue, read_measures
+    from selfeval.plan import load_plan
+
+    inputs = PageInputs(
+        page_config=load_page_config(),
+        plan=load_plan(),
+        catalogue=load_catalogue(),
+        measures=normalise_measures(read_measures(out_dir / "measures.csv")),
+        quality=read_quality_csv(out_dir / "data_quality.csv"),
+    )
+    path = out_dir / PAGE_INPUTS_FILE
+    with path.open("wb") as handle:
+        pickle.dump(inputs, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def read_page_inputs(out_dir: Path | None) -> PageInputs | None:
+    """The runner's parsed page inputs for this build (None when absent or unreadable)."""
+    data = _read_pickle(out_dir / PAGE_INPUTS_FILE if out_dir is not None else None)
+    return data if isinstance(data, PageInputs) else None
 
 
 def read_line_results(out_dir: Path | None) -> dict[str, Any]:
     """The runner's evaluated lines for this build ({} when absent or unreadable)."""
+    data = _read_pickle(out_dir / LINE_RESULTS_FILE if out_dir is not None else None)
+    return data if isinstance(data, dict) else {}
+
+
+def _read_pickle(path: Path | None) -> Any:
+    """A pickle this run's runner wrote into its own build folder, or None (a cache: the page
+    computes what it needs itself instead)."""
     import pickle
 
-    path = out_dir / LINE_RESULTS_FILE if out_dir is not None else None
     if path is None or not path.is_file():
-        return {}
+        return None
     try:
         with path.open("rb") as handle:
-            data = pickle.load(handle)  # written by this run's runner into its own build folder
-    except Exception:  # noqa: BLE001 - a cache: evaluate the lines again instead
-        return {}
-    return data if isinstance(data, dict) else {}
+            return pickle.load(handle)
+    except Exception:  # noqa: BLE001 - a cache: never fatal
+        return None
 
 
 def default_data_hint() -> str:
