@@ -22,4 +22,4 @@ def test_a_priority_notebook_runs_with_its_defaults_against_the_sample(tmp_path)
     assert errors == [] and stderr == []
     text = str(outputs)
     assert "Workforce academy" in text
-    assert "image/png" in text, "the page draws its charts"
+    assert "image/svg+xml" in text, "the page draws its charts"

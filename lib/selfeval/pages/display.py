@@ -1,6 +1,6 @@
 """What the notebooks call: each `show_*` displays one part of a page.
 
-HTML goes out with IPython's display(HTML(...)); charts as PNG images whose output metadata
+HTML goes out with IPython's display(HTML(...)); charts as SVG images whose output metadata
 carries the alt text (the publishing template puts it on the <img>), followed by a visible
 caption. Nothing here prints code, tracebacks or child-level data.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from IPython.display import HTML, Image, display
+from IPython.display import HTML, display
 
 from selfeval.pages import sections as sx
 from selfeval.pages import summary as sm
@@ -24,9 +24,12 @@ def show_html(fragment: str) -> None:
 
 
 def show_chart(chart: Any, caption: str = "") -> None:
-    """A chart as a PNG with alt text in its metadata, then a visible caption."""
-    png = chart.png_bytes()
-    display(Image(data=png, format="png", metadata={"alt": chart.alt_text}))
+    """A chart as an SVG image with alt text in its metadata, then a visible caption.
+
+    Published raw: IPython's ``SVG`` display class would parse the whole document again.
+    """
+    metadata = {"image/svg+xml": {"alt": chart.alt_text}}
+    display({"image/svg+xml": chart.svg()}, raw=True, metadata=metadata)
     text = caption or chart.alt_text
     if text:
         display(HTML(f'<p class="se-caption"><small>{esc(text)}</small></p>'))
