@@ -4,7 +4,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from selfeval.spc import assurance, outside_limits_rule, trend_rule, two_in_three_rule, xmr
+from selfeval.spc import (
+    LIMIT_COLUMNS,
+    assurance,
+    clip_to_unit,
+    outside_limits_rule,
+    summarise,
+    trend_rule,
+    two_in_three_rule,
+    xmr,
+)
 
 
 def months(n: int, start: str = "2021-01-31") -> pd.DatetimeIndex:
@@ -270,3 +279,49 @@ def test_count_limits_do_not_go_below_zero():
     frame = xmr([0, 9, 0, 9, 1, 8, 0, 9, 2, 7, 0, 9], polarity="down", unit="count")
     assert frame["lcl"].min() == 0
     assert frame["ucl"].iloc[0] > 9
+
+
+def test_frame_columns_and_dtypes_are_the_contract():
+    df = xmr(pd.Series([5, 7, np.nan, 6, 8, 9], index=months(6)), polarity="up", unit="pct")
+    assert list(df.columns) == [
+        "value",
+        "moving_range",
+        "mean",
+        "sigma",
+        "lower_1sigma",
+        "upper_1sigma",
+        "lower_2sigma",
+        "upper_2sigma",
+        "lcl",
+        "ucl",
+        "baseline",
+        "segment",
+        "direction",
+        "special_cause",
+        "rule",
+        "variation",
+    ]
+    kinds = {name: dtype.kind for name, dtype in df.dtypes.items()}
+    assert kinds["baseline"] == kinds["special_cause"] == "b"
+    assert kinds["segment"] == kinds["direction"] == "i"
+    assert kinds["rule"] == kinds["variation"] == "O"
+    assert df.index.equals(months(6))
+    empty = xmr([], polarity="up")
+    assert list(empty.columns) == list(df.columns) and empty.empty
+
+
+def test_unit_bounds_match_clip_to_unit_and_summarise_matches_the_summary():
+    values = pd.Series([0, 100, 0, 100, 50, 50, 0, 100, 50, 0, 100, 50], index=months(12))
+    bounded = xmr(values, polarity="up", unit="pct")
+    clipped = clip_to_unit(xmr(values, polarity="up"), "pct")
+    pd.testing.assert_frame_equal(bounded[list(LIMIT_COLUMNS)], clipped[list(LIMIT_COLUMNS)])
+    assert summarise(bounded, "pct") == bounded.attrs["summary"]
+
+
+def test_moving_ranges_restart_at_a_rebase_and_rows_keep_segment_order():
+    index = pd.DatetimeIndex(["2021-03-31", "2021-01-31", "2021-04-30", "2021-02-28"])
+    df = xmr(pd.Series([10, 1, 14, 3], index=index), polarity="up", rebase_at="2021-03-31")
+    assert list(df.index) == [index[1], index[3], index[0], index[2]]  # segment 0, then 1
+    assert df["segment"].tolist() == [0, 0, 1, 1]
+    assert df["moving_range"].fillna(-1).tolist() == [-1, 2, -1, 4]
+    assert df["mean"].tolist() == [2.0, 2.0, 12.0, 12.0]

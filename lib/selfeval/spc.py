@@ -155,55 +155,73 @@ def assurance(target: float | None, lcl: float, ucl: float, polarity: str) -> st
     return "consistently fail" if lcl > target else "hit and miss"
 
 
-def _segment_frame(values: pd.Series, baseline: Any, rules: dict[str, int]) -> pd.DataFrame:
-    """Limits, sigma lines and rule flags for one segment (rows with and without data)."""
-    x_all = values.to_numpy()
-    has_value = ~np.isnan(x_all)
-    base = _baseline_mask(values.index, has_value, baseline)
-    mean, mr_bar = limits(x_all[base])
+def _moving_ranges(x: np.ndarray) -> np.ndarray:
+    """|x - previous point with data| for each point with data after the first; else NaN."""
+    has_value = ~np.isnan(x)
+    moving_range = np.full(len(x), np.nan)
+    moving_range[np.flatnonzero(has_value)[1:]] = np.abs(np.diff(x[has_value]))
+    return moving_range
+
+
+def _segment_columns(
+    x: np.ndarray, index: pd.Index, baseline: Any, rules: dict[str, int]
+) -> dict[str, np.ndarray]:
+    """Limits, sigma lines and rule flags (``_<rule>``) of one segment, rows with and without
+    data, as arrays keyed by column name."""
+    has_value = ~np.isnan(x)
+    base = _baseline_mask(index, has_value, baseline)
+    mean, mr_bar = limits(x[base])
     sigma = LIMIT_FACTOR * mr_bar / 3
-    frame = pd.DataFrame({"value": x_all}, index=values.index)
-    moving_range = np.full(len(x_all), np.nan)
-    moving_range[np.flatnonzero(has_value)[1:]] = np.abs(np.diff(x_all[has_value]))
-    frame["moving_range"] = moving_range
-    frame["mean"] = mean
-    frame["sigma"] = sigma
+    lines = {"mean": mean, "sigma": sigma}
     for k, name in ((1, "1sigma"), (2, "2sigma")):
-        frame[f"lower_{name}"] = mean - k * sigma
-        frame[f"upper_{name}"] = mean + k * sigma
-    frame["lcl"] = mean - 3 * sigma
-    frame["ucl"] = mean + 3 * sigma
-    frame["baseline"] = base
-    flags = _rule_flags(frame[has_value], rules) if not np.isnan(mean) else {}
+        lines[f"lower_{name}"] = mean - k * sigma
+        lines[f"upper_{name}"] = mean + k * sigma
+    lines["lcl"] = mean - 3 * sigma
+    lines["ucl"] = mean + 3 * sigma
+    columns = {"value": x, "moving_range": _moving_ranges(x)}
+    columns.update({name: np.full(len(x), level) for name, level in lines.items()})
+    columns["baseline"] = base
+    flags = _rule_flags(x[has_value], lines, rules) if not np.isnan(mean) else {}
     for name in RULE_NAMES:
-        frame[f"_{name}"] = 0
+        column = np.zeros(len(x), dtype=int)
         if name in flags:
-            frame.loc[has_value, f"_{name}"] = flags[name]
-    return frame
+            column[has_value] = flags[name]
+        columns[f"_{name}"] = column
+    return columns
 
 
-def _rule_flags(points: pd.DataFrame, rules: dict[str, int]) -> dict[str, np.ndarray]:
-    """Direction flags (+1/-1/0) of each switched-on rule for one segment's points with data."""
-    x, mean = points["value"].to_numpy(), points["mean"].to_numpy()
+def _rule_flags(
+    x: np.ndarray, lines: dict[str, float], rules: dict[str, int]
+) -> dict[str, np.ndarray]:
+    """Direction flags (+1/-1/0) of each switched-on rule for one segment's points with data,
+    given its centre line and limits (``lines``)."""
     checks = {
-        "outside_limits": lambda: outside_limits_rule(
-            x, points["lcl"].to_numpy(), points["ucl"].to_numpy()
-        ),
-        "shift": lambda: shift_rule(x, mean, rules["shift"]),
+        "outside_limits": lambda: outside_limits_rule(x, lines["lcl"], lines["ucl"]),
+        "shift": lambda: shift_rule(x, lines["mean"], rules["shift"]),
         "trend": lambda: trend_rule(x, rules["trend"]),
-        "two_in_three": lambda: two_in_three_rule(
-            x, points["lower_2sigma"].to_numpy(), points["upper_2sigma"].to_numpy()
-        ),
+        "two_in_three": lambda: two_in_three_rule(x, lines["lower_2sigma"], lines["upper_2sigma"]),
     }
     return {name: check() for name, check in checks.items() if rules[name]}
 
 
-def _point_direction(flags: dict[str, int]) -> int:
+def _point_directions(flags: dict[str, np.ndarray]) -> np.ndarray:
     """The side rules decide a point's direction; a trend only when no side rule fired."""
-    for name in (*_SIDE_RULES, "trend"):
-        if flags[f"_{name}"]:
-            return int(flags[f"_{name}"])
-    return 0
+    direction = np.zeros(len(flags["outside_limits"]), dtype=int)
+    for name in reversed((*_SIDE_RULES, "trend")):
+        direction = np.where(flags[name] != 0, flags[name], direction)
+    return direction
+
+
+def _rule_text(flags: dict[str, np.ndarray]) -> np.ndarray:
+    """The rules that fired at each point, ``"; "``-joined in ``RULE_NAMES`` order."""
+    code = np.zeros(len(flags["outside_limits"]), dtype=int)
+    for bit, name in enumerate(RULE_NAMES):
+        code |= (flags[name] != 0).astype(int) << bit
+    texts = [
+        "; ".join(text for bit, text in enumerate(RULE_NAMES.values()) if combo >> bit & 1)
+        for combo in range(2 ** len(RULE_NAMES))
+    ]
+    return np.array(texts, dtype=object)[code]
 
 
 def _run_length_at_end(signs: np.ndarray) -> int:
@@ -214,25 +232,25 @@ def _run_length_at_end(signs: np.ndarray) -> int:
     return int(len(signs) - (different[-1] + 1 if len(different) else 0))
 
 
-def _latest_signal(frame: pd.DataFrame) -> dict[str, Any]:
+def _latest_signal(columns: dict[str, np.ndarray], index: pd.Index) -> dict[str, Any]:
     """Which rule explains the latest point's special cause, its direction and run length."""
-    with_data = frame[frame["value"].notna()]
-    if with_data.empty or not with_data["special_cause"].iloc[-1]:
+    rows = np.flatnonzero(~np.isnan(columns["value"]))
+    if not len(rows) or not columns["special_cause"][rows[-1]]:
         return {}
-    row = with_data.iloc[-1]
-    fired = row["rule"].split("; ")
+    last = rows[-1]
+    fired = columns["rule"][last].split("; ")
     rule = next(name for name in (*_SIDE_RULES, "trend") if RULE_NAMES[name] in fired)
-    x = with_data.loc[with_data["segment"] == row["segment"], "value"].to_numpy()
+    x = columns["value"][rows[columns["segment"][rows] == columns["segment"][last]]]
     length = None
     if rule == "shift":
-        length = _run_length_at_end(np.sign(x - row["mean"]))
+        length = _run_length_at_end(np.sign(x - columns["mean"][last]))
     elif rule == "trend":
         length = _run_length_at_end(np.sign(np.diff(x))) + 1
     return {
         "rule": RULE_NAMES[rule],
-        "direction": int(row["direction"]),
+        "direction": int(columns["direction"][last]),
         "length": length,
-        "period": row.name,
+        "period": index[rows][-1],
     }
 
 
@@ -260,13 +278,17 @@ _ASSURANCE_TEXT = {
 
 def summarise(frame: pd.DataFrame, unit: str | None = None) -> str:
     """A plain-English summary of an ``xmr`` frame's limits, variation and assurance."""
-    attrs = frame.attrs
+    last = frame.iloc[-1] if frame.attrs["variation"] else None
+    return _summary_text(frame.attrs, last, unit)
+
+
+def _summary_text(attrs: dict[str, Any], last: Any, unit: str | None) -> str:
+    """``summarise`` given the attrs and the last row (its ``mean``, ``lcl`` and ``ucl``)."""
     n = attrs["n_points"]
     line_unit = None if unit == "count" else unit  # averages and limits of counts keep 1 dp
     if not attrs["variation"]:
         text = f"Not enough data for SPC: {plural(n, 'point')} (at least 2 are needed)."
     else:
-        last = frame[frame["segment"] == frame["segment"].iloc[-1]].iloc[-1]
         text = (
             f"{plural(n, 'point')}; average {format_value(last['mean'], line_unit)}, process "
             f"limits {format_value(last['lcl'], line_unit)} to "
@@ -318,6 +340,21 @@ def clip_to_unit(frame: pd.DataFrame, unit: str | None) -> pd.DataFrame:
     return out
 
 
+XMR_COLUMNS = (
+    "value",
+    "moving_range",
+    "mean",
+    "sigma",
+    *LIMIT_COLUMNS,
+    "baseline",
+    "segment",
+    "direction",
+    "special_cause",
+    "rule",
+    "variation",
+)
+
+
 def xmr(
     values: Sequence[float] | pd.Series,
     *,
@@ -331,9 +368,9 @@ def xmr(
     """An XmR chart of ``values`` (a sequence or a Series, e.g. indexed by period end dates).
 
     Returns one row per point, keeping the index, with columns ``value, moving_range, mean,
-    sigma, lower_1sigma, upper_1sigma, lower_2sigma, upper_2sigma, lcl, ucl, segment,
-    baseline, special_cause, rule`` (the rules that fired, ``"; "``-joined), ``direction``
-    (+1 high/rising, -1 low/falling, 0) and ``variation`` (per point).
+    sigma, lower_1sigma, upper_1sigma, lower_2sigma, upper_2sigma, lcl, ucl, baseline,
+    segment``, ``direction`` (+1 high/rising, -1 low/falling, 0), ``special_cause``, ``rule``
+    (the rules that fired, ``"; "``-joined) and ``variation`` (per point): ``XMR_COLUMNS``.
 
     ``attrs``: ``variation`` of the latest point with data (``improvement``, ``concern``,
     ``special cause``, ``common cause``, or ``""`` with fewer than 2 points), ``assurance``,
@@ -352,27 +389,75 @@ def xmr(
         raise ValueError(f"polarity must be one of {POLARITIES}, not {polarity!r}")
     settings = _resolve_rules(rules)
     series = _as_series(values)
-    segments = _segment_ids(series.index, rebase_at)
-    parts = [
-        _segment_frame(series[segments == seg], baseline, settings).assign(segment=seg)
-        for seg in np.unique(segments)
-    ]
-    frame = pd.concat(parts) if parts else _segment_frame(series, baseline, settings)
-    frame["segment"] = frame.get("segment", 0)
-    flags = frame[[f"_{name}" for name in RULE_NAMES]]
-    frame["direction"] = [_point_direction(row) for row in flags.to_dict("records")]
-    frame["special_cause"] = flags.ne(0).any(axis=1).astype(bool)
-    frame["rule"] = [
-        "; ".join(RULE_NAMES[name[1:]] for name, flag in row.items() if flag)
-        for row in flags.to_dict("records")
-    ]
-    has_limits = frame["value"].notna() & frame["mean"].notna()
-    pairs = zip(frame["direction"], has_limits, strict=True)
-    frame["variation"] = [_classify(d, polarity) if ok else "" for d, ok in pairs]
-    result = clip_to_unit(frame.drop(columns=list(flags.columns)), unit)
-    result.attrs = _attributes(result, series, target, polarity, rebase_at, settings)
-    result.attrs["summary"] = summarise(result, unit)
+    index, columns = _chart_columns(series, baseline, rebase_at, settings)
+    columns.update(_point_columns(columns, polarity))
+    lower, upper = UNIT_BOUNDS.get(unit or "", (None, None))
+    for name in LIMIT_COLUMNS:
+        columns[name] = _clip(columns[name], lower, upper)
+    attrs = _attributes(columns, index, series, target, polarity, rebase_at, settings)
+    last = {name: columns[name][-1] for name in ("mean", "lcl", "ucl")} if len(index) else None
+    attrs["summary"] = _summary_text(attrs, last, unit)
+    result = pd.DataFrame({name: columns[name] for name in XMR_COLUMNS}, index=index)
+    result.attrs = attrs
     return result
+
+
+def _chart_columns(
+    series: pd.Series, baseline: Any, rebase_at: Any, rules: dict[str, int]
+) -> tuple[pd.Index, dict[str, np.ndarray]]:
+    """The index and per-segment columns (``_segment_columns`` plus ``segment``) of the whole
+    chart, segment after segment."""
+    segments = _segment_ids(series.index, rebase_at)
+    x = series.to_numpy()
+    if not len(x):
+        return series.index, {
+            **_segment_columns(x, series.index, baseline, rules),
+            "segment": np.zeros(0, dtype=int),
+        }
+    indexes, parts = [], []
+    for seg in np.unique(segments):
+        mask = segments == seg
+        indexes.append(series.index[mask])
+        parts.append(_segment_columns(x[mask], indexes[-1], baseline, rules))
+        parts[-1]["segment"] = np.full(int(mask.sum()), seg)
+    columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    return indexes[0].append(indexes[1:]), columns
+
+
+def _point_columns(columns: dict[str, np.ndarray], polarity: str) -> dict[str, np.ndarray]:
+    """``direction``, ``special_cause``, ``rule`` and ``variation`` of each point from its rule
+    flags (an empty chart gets empty float columns, as pandas makes of empty lists)."""
+    flags = {name: columns[f"_{name}"] for name in RULE_NAMES}
+    if not len(columns["value"]):
+        empty = np.array([], dtype=float)
+        return {
+            "direction": empty,
+            "special_cause": empty.astype(bool),
+            "rule": empty,
+            "variation": empty,
+        }
+    direction = _point_directions(flags)
+    words = np.array([_classify(d, polarity) for d in (-1, 0, 1)], dtype=object)
+    variation = words[direction + 1]
+    variation[np.isnan(columns["value"]) | np.isnan(columns["mean"])] = ""
+    special = np.zeros(len(direction), dtype=bool)
+    for flag in flags.values():
+        special |= flag != 0
+    return {
+        "direction": direction,
+        "special_cause": special,
+        "rule": _rule_text(flags),
+        "variation": variation,
+    }
+
+
+def _clip(values: np.ndarray, lower: float | None, upper: float | None) -> np.ndarray:
+    """``values`` bounded as ``DataFrame.clip`` bounds them (NaN stays NaN)."""
+    if lower is not None:
+        values = np.where(values < lower, lower, values)
+    if upper is not None:
+        values = np.where(values > upper, upper, values)
+    return values
 
 
 def _as_labels(index: pd.Index, labels: Any) -> list[Any]:
@@ -382,28 +467,34 @@ def _as_labels(index: pd.Index, labels: Any) -> list[Any]:
 
 
 def _attributes(
-    frame: pd.DataFrame,
+    columns: dict[str, np.ndarray],
+    index: pd.Index,
     series: pd.Series,
     target: float | None,
     polarity: str,
     rebase_at: Any,
     rules: dict[str, int],
 ) -> dict[str, Any]:
-    """The per-series verdicts stored in ``frame.attrs`` (summary added by the caller)."""
-    with_data = frame[frame["value"].notna()]
-    last = frame[frame["segment"] == frame["segment"].iloc[-1]] if len(frame) else frame
-    lcl = last["lcl"].iloc[-1] if len(last) else np.nan
-    ucl = last["ucl"].iloc[-1] if len(last) else np.nan
+    """The per-series verdicts stored in the chart's ``attrs`` (summary added by the caller)."""
+    with_data = ~np.isnan(columns["value"])
+    n = len(index)
+    last_segment = columns["segment"] == columns["segment"][-1] if n else np.zeros(0, dtype=bool)
+    latest = index[with_data]
     return {
-        "variation": with_data["variation"].iloc[-1] if len(with_data) else "",
-        "assurance": assurance(target, lcl, ucl, polarity),
-        "provisional": int(last["baseline"].sum()) < MIN_POINTS_FOR_FIRM_LIMITS,
-        "signal": _latest_signal(frame),
-        "n_points": len(with_data),
+        "variation": columns["variation"][with_data][-1] if with_data.any() else "",
+        "assurance": assurance(
+            target,
+            columns["lcl"][-1] if n else np.nan,
+            columns["ucl"][-1] if n else np.nan,
+            polarity,
+        ),
+        "provisional": int(columns["baseline"][last_segment].sum()) < MIN_POINTS_FOR_FIRM_LIMITS,
+        "signal": _latest_signal(columns, index),
+        "n_points": int(with_data.sum()),
         "missing": list(series.index[series.isna()]),
-        "latest": with_data.index[-1] if len(with_data) else None,
+        "latest": latest[-1] if len(latest) else None,
         "target": target,
         "polarity": polarity,
-        "rebased_at": [] if rebase_at is None else _as_labels(frame.index, rebase_at),
+        "rebased_at": [] if rebase_at is None else _as_labels(index, rebase_at),
         "rules": rules,
     }
