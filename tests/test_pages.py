@@ -138,6 +138,35 @@ def test_previous_quarter_of_a_snapshot_is_the_month_three_months_earlier(measur
     assert (value, when) == (508.0, pd.Timestamp("2021-12-31"))
 
 
+def test_line_rows_are_the_rows_a_filter_gives_and_are_found_once(measures):
+    raw = measures.assign(breakdown=measures["breakdown"].replace("", None))  # NaN = service
+    rows = mv.line_rows(raw)
+    for mid, breakdown in [("cla", ""), ("assessment_timely_pct", "team=Team B"), ("x", "")]:
+        mask = (raw["measure_id"] == mid) & (raw["breakdown"].fillna("") == breakdown)
+        pd.testing.assert_frame_equal(rows.rows(mid, breakdown), raw[mask])
+    assert mv.line_rows(raw) is rows
+    assert mv.line_rows(raw.copy()) is not rows  # another table is indexed afresh
+    shorter = raw.iloc[:-1]
+    assert mv.line_rows(shorter).rows("cla").equals(shorter[shorter["measure_id"] == "cla"])
+
+
+def test_monthly_series_is_a_fresh_series_each_time(measures):
+    series = mv.monthly_series(measures, "cla")
+    assert series.tolist() == [500 + i for i in range(12)]
+    assert list(series.index) == month_ends() and series.name == "cla"
+    series.iloc[:] = 0
+    assert mv.monthly_series(measures, "cla").tolist() == [500 + i for i in range(12)]
+
+
+def test_previous_quarter_rebuilt_from_three_months_across_a_year_end(measures):
+    row = mv.headline_row(measures, "assessment_timely_pct", PE)
+    no_quarter = measures[measures["period_type"] != "quarter"]
+    row = row.copy()
+    row["period_end"] = pd.Timestamp("2022-04-30")  # the quarter before: Nov 2021 - Jan 2022
+    value, when = mv.previous_quarter(no_quarter, row, "count")
+    assert (value, when) == (67.0 + 68.0 + 69.0, pd.Timestamp("2022-01-31"))
+
+
 def test_previous_quarter_missing_months_gives_none(measures):
     short = measures[
         ~(

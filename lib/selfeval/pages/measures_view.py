@@ -6,11 +6,13 @@ on small hand-built frames.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from selfeval.narrative import finding, format_value, month_name
@@ -78,9 +80,57 @@ class LineResult:
 # --- selecting rows -------------------------------------------------------------------------
 
 
+class LineRows:
+    """The rows of each (measure_id, breakdown) line of one measures or history table, found
+    once (breakdown ``""`` for the whole service): what a boolean filter on the two columns
+    gives, in table order, from a consolidated copy of the table so that later selections
+    are cheap. The tables must not be changed in place once loaded: ``line_rows`` keeps
+    this per table object (a new or resized table is indexed afresh)."""
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.table = weakref.ref(table)
+        self.length = len(table)
+        self._copy = table.copy()
+        keys = [table["measure_id"], table["breakdown"].fillna("")]
+        self._positions = table.groupby(keys, sort=False).indices if len(table) else {}
+        self._rows: dict[tuple[str, str], pd.DataFrame] = {}
+        self._months: dict[tuple[str, str], pd.DataFrame] = {}
+
+    def rows(self, measure_id: str, breakdown: str = "") -> pd.DataFrame:
+        key = (measure_id, breakdown)
+        if key not in self._rows:
+            positions = self._positions.get(key, np.array([], dtype=np.intp))
+            self._rows[key] = self._copy.iloc[positions]
+        return self._rows[key]
+
+    def months(self, measure_id: str, breakdown: str = "") -> pd.DataFrame:
+        """The line's month rows oldest first, the last row of each period end kept."""
+        key = (measure_id, breakdown)
+        if key not in self._months:
+            rows = self.rows(measure_id, breakdown)
+            rows = rows[rows["period_type"] == "month"].sort_values("period_end")
+            self._months[key] = rows.drop_duplicates("period_end", keep="last")
+        return self._months[key]
+
+
+_LINE_ROWS: dict[int, LineRows] = {}
+_CACHED_TABLES = 8
+
+
+def line_rows(table: pd.DataFrame) -> LineRows:
+    """``table``'s LineRows, kept for the last few tables (a table whose length changed is
+    indexed again)."""
+    cached = _LINE_ROWS.get(id(table))
+    if cached is not None and cached.table() is table and cached.length == len(table):
+        return cached
+    while len(_LINE_ROWS) >= _CACHED_TABLES:
+        del _LINE_ROWS[next(iter(_LINE_ROWS))]
+    _LINE_ROWS[id(table)] = LineRows(table)
+    return _LINE_ROWS[id(table)]
+
+
 def _rows(measures: pd.DataFrame, measure_id: str, breakdown: str = "") -> pd.DataFrame:
-    m = measures
-    return m[(m["measure_id"] == measure_id) & (m["breakdown"].fillna("") == breakdown)]
+    return line_rows(measures).rows(measure_id, breakdown)
 
 
 def headline_row(
@@ -92,35 +142,44 @@ def headline_row(
     if rows.empty:
         return None
     end = pd.Timestamp(period_end)
+    types, at_end = rows["period_type"].to_numpy(), (rows["period_end"] == end).to_numpy()
     for kind in HEADLINE_TYPES:
-        hit = rows[(rows["period_type"] == kind) & (rows["period_end"] == end)]
-        if not hit.empty:
-            return hit.iloc[-1]
+        hits = np.flatnonzero((types == kind) & at_end)
+        if len(hits):
+            return rows.iloc[hits[-1]]
     earlier = rows[rows["period_end"] <= end].sort_values("period_end")
     return earlier.iloc[-1] if not earlier.empty else None
 
 
 def monthly_series(measures: pd.DataFrame, measure_id: str, breakdown: str = "") -> pd.Series:
     """Month values indexed by month-end Timestamp, oldest first (empty when none)."""
-    rows = _rows(measures, measure_id, breakdown)
-    rows = rows[rows["period_type"] == "month"].sort_values("period_end")
-    rows = rows.drop_duplicates("period_end", keep="last")
-    series = pd.Series(
-        pd.to_numeric(rows["value"], errors="coerce").to_numpy(),
+    rows = line_rows(measures).months(measure_id, breakdown)
+    return pd.Series(
+        pd.to_numeric(rows["value"], errors="coerce").to_numpy(copy=True),
         index=pd.DatetimeIndex(rows["period_end"]),
         name=measure_id,
     )
-    return series
 
 
-def _in_months(dates: pd.Series, months: Iterable[pd.Timestamp]) -> pd.Series:
-    """Which dates fall in any of the calendar months of `months`."""
-    dates = pd.to_datetime(dates)
-    keys = {(m.year, m.month) for m in months}
-    mask = pd.Series(False, index=dates.index)
-    for year, month in keys:
-        mask |= (dates.dt.year == year) & (dates.dt.month == month)
-    return mask
+def _month_numbers(dates: np.ndarray) -> np.ndarray:
+    """year * 12 + month of each date (NaN where there is none), to match calendar months."""
+    if dates.dtype.kind == "M":  # datetime64: numpy's month unit floors to the calendar month
+        months = dates.astype("datetime64[M]")
+        return np.where(np.isnat(months), np.nan, months.astype(np.int64) + 1970 * 12 + 1)
+    parsed = pd.DatetimeIndex(pd.to_datetime(dates))
+    return np.asarray(parsed.year * 12 + parsed.month, dtype=float)
+
+
+def _month_number(when: pd.Timestamp) -> int:
+    return when.year * 12 + when.month
+
+
+def _months_at(rows: pd.DataFrame, wanted: list[int]) -> np.ndarray:
+    """Positions of the month rows of ``rows`` in any of the ``wanted`` calendar months
+    (``_month_number``), in row order."""
+    month = rows["period_type"].to_numpy() == "month"
+    numbers = _month_numbers(rows["period_end"].to_numpy()[month])
+    return np.flatnonzero(month)[np.isin(numbers, wanted)]
 
 
 def previous_quarter(
@@ -135,21 +194,20 @@ def previous_quarter(
     end = pd.Timestamp(row["period_end"])
     prev_end = (end - pd.DateOffset(months=3)) + pd.offsets.MonthEnd(0)
     rows = _rows(measures, row["measure_id"], row["breakdown"] or "")
-    months = rows[rows["period_type"] == "month"]
+    types, values = rows["period_type"].to_numpy(), rows["value"]
+    at_prev_end = (rows["period_end"] == prev_end).to_numpy()
     if row["period_type"] in ("snapshot", "month"):
-        hit = months[_in_months(months["period_end"], [prev_end])]
-        if hit.empty:
-            hit = rows[
-                (rows["period_type"] == row["period_type"]) & (rows["period_end"] == prev_end)
-            ]
-        if hit.empty or is_missing(hit["value"].iloc[-1]):
+        hit = _months_at(rows, [_month_number(prev_end)])
+        if not len(hit):
+            hit = np.flatnonzero((types == row["period_type"]) & at_prev_end)
+        if not len(hit) or is_missing(values.iloc[hit[-1]]):
             return None, None
-        return float(hit["value"].iloc[-1]), prev_end
-    quarter = rows[(rows["period_type"] == "quarter") & (rows["period_end"] == prev_end)]
-    if not quarter.empty and not is_missing(quarter["value"].iloc[-1]):
-        return float(quarter["value"].iloc[-1]), prev_end
-    wanted = [prev_end - pd.DateOffset(months=k) + pd.offsets.MonthEnd(0) for k in range(3)]
-    three = months[_in_months(months["period_end"], wanted)]
+        return float(values.iloc[hit[-1]]), prev_end
+    quarter = np.flatnonzero((types == "quarter") & at_prev_end)
+    if len(quarter) and not is_missing(values.iloc[quarter[-1]]):
+        return float(values.iloc[quarter[-1]]), prev_end
+    wanted = [_month_number(prev_end) - k for k in range(3)]  # the quarter's three months
+    three = rows.iloc[_months_at(rows, wanted)]
     if len(three) < 3:
         return None, None
     if unit == "count":
@@ -171,11 +229,9 @@ def previous_from_history(
     """The headline figure as reported for the quarter before `end` (selfeval.measures.history),
     for figures the extract holds only at the period end."""
     prev_end = (pd.Timestamp(end) - pd.DateOffset(months=3)) + pd.offsets.MonthEnd(0)
-    h = history
+    h = _rows(history, measure_id, breakdown)
     rows = h[
-        (h["measure_id"] == measure_id)
-        & (h["breakdown"].fillna("") == breakdown)
-        & h["period_type"].isin(["quarter", "snapshot"])
+        h["period_type"].isin(["quarter", "snapshot"])
         & (pd.to_datetime(h["period_end"]) == prev_end)
         & (pd.to_datetime(h["reported_period_end"]) == prev_end)
     ]
