@@ -661,13 +661,21 @@ def bar_breakdown(
     with house_style():
         figure, ax = _new_figure(8, max(2.0, 0.45 * len(categories) + 1.2))
         names = [_category_label(c, ax.yaxis) for c in categories]
-        for y, v, rating in zip(positions, values, ratings, strict=True):
-            colour, hatch = RAG_STYLE.get(rating, RAG_STYLE[""])
-            ax.barh(y, 0 if np.isnan(v) else v, color=colour, hatch=hatch, edgecolor=BLACK)
+        styles = [RAG_STYLE.get(rating, RAG_STYLE[""]) for rating in ratings]
+        widths = np.nan_to_num(values, nan=0.0)
+        if len(categories):  # one call: each bar's colour and hatch from its rating
+            ax.barh(
+                positions,
+                widths,
+                color=[colour for colour, _ in styles],
+                hatch=[hatch for _, hatch in styles],
+                edgecolor=BLACK,
+            )
+        for y, v, width, rating in zip(positions, values, widths, ratings, strict=True):
             label = format_value(v, unit) + (f" ({rating})" if rating else "")
             ax.annotate(
                 label,
-                (0 if np.isnan(v) else v, y),
+                (width, y),
                 xytext=(4, 0),
                 textcoords="offset points",
                 va="center",
