@@ -166,7 +166,7 @@ def _month_numbers(dates: np.ndarray) -> np.ndarray:
     if dates.dtype.kind == "M":  # datetime64: numpy's month unit floors to the calendar month
         months = dates.astype("datetime64[M]")
         return np.where(np.isnat(months), np.nan, months.astype(np.int64) + 1970 * 12 + 1)
-    parsed = pd.DatetimeIndex(pd.to_datetime(dates))
+    parsed = pd.DatetimeIndex(pd.to_datetime(dates, cache=False))
     return np.asarray(parsed.year * 12 + parsed.month, dtype=float)
 
 
@@ -232,8 +232,8 @@ def previous_from_history(
     h = _rows(history, measure_id, breakdown)
     rows = h[
         h["period_type"].isin(["quarter", "snapshot"])
-        & (pd.to_datetime(h["period_end"]) == prev_end)
-        & (pd.to_datetime(h["reported_period_end"]) == prev_end)
+        & (pd.to_datetime(h["period_end"], cache=False) == prev_end)
+        & (pd.to_datetime(h["reported_period_end"], cache=False) == prev_end)
     ]
     if rows.empty or is_missing(rows["value"].iloc[-1]):
         return None, None

@@ -370,7 +370,7 @@ def audit_frame(
         return pd.DataFrame(columns=cols)
     end = pd.Timestamp(period_end)
     start = end - pd.DateOffset(months=months) + pd.Timedelta(days=1)
-    dates = pd.to_datetime(audits["audit_date"])
+    dates = pd.to_datetime(audits["audit_date"], cache=False)
     done = audits[(dates >= start) & (dates <= end) & audits["grade"].notna()]
     if themes and themes != "all":
         done = done[done["theme"].isin(list(themes))]
