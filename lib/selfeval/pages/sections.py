@@ -376,7 +376,7 @@ def audit_frame(
         done = done[done["theme"].isin(list(themes))]
     if done.empty:
         return pd.DataFrame(columns=cols)
-    table = pd.crosstab(done["theme"], done["grade"]).reindex(columns=list(GRADES), fill_value=0)
+    table = co.count_table(done, "theme", "grade").reindex(columns=list(GRADES), fill_value=0)
     table["Audits"] = table.sum(axis=1)
     good = table["Outstanding"] + table["Good"]
     total = table[list(GRADES)].sum().sum()
