@@ -216,6 +216,8 @@ def test_svg_is_the_same_on_every_run_keeps_text_as_text_and_loads_nothing():
         "'DejaVu Sans', 'Bitstream Vera Sans', 'Arial', 'Helvetica', 'Liberation Sans', sans-serif"
     }
     assert "<image" not in first and 'href="http' not in first
+    # shown at the size the 150 dpi PNGs had (8 x 4 inches), drawn in points
+    assert 'width="1200px" height="600px" viewBox="0 0 576 288"' in first
 
 
 @pytest.mark.parametrize(

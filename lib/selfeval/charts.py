@@ -25,6 +25,7 @@ import base64
 import functools
 import html
 import io
+import re
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -97,6 +98,10 @@ _RC = {
 #: how charts are written as SVG (see ``figure_to_svg``)
 SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "selfeval"}
 _SVG_METADATA = {"Date": None}
+#: pixels per inch of a chart's natural size on a page: that of the 150 dpi PNGs charts were
+#: before, so a chart fills the reading column (``max-width: 100%``) as it did then
+DISPLAY_PPI = 150
+_SVG_SIZE = re.compile(r'(<svg\b[^>]*?)width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
 @dataclass
@@ -148,7 +153,13 @@ def figure_to_svg(figure: Figure) -> str:
         figure.savefig(
             buffer, format="svg", bbox_inches=tight, facecolor="white", metadata=_SVG_METADATA
         )
-    return buffer.getvalue().decode("utf-8")
+    return _SVG_SIZE.sub(_display_size, buffer.getvalue().decode("utf-8"), count=1)
+
+
+def _display_size(match: re.Match) -> str:
+    """The <svg> element's size in pixels at ``DISPLAY_PPI`` (its viewBox stays in points)."""
+    width, height = (round(float(v) * DISPLAY_PPI / 72) for v in match.group(2, 3))
+    return f'{match.group(1)}width="{width}px" height="{height}px"'
 
 
 def to_data_uri(svg: str) -> str:
