@@ -15,6 +15,7 @@ from selfeval.charts import (
     back_to_back,
     bar_breakdown,
     distribution_bands,
+    overview_heatmap,
     palette_luminance,
     small_multiples,
     spc_chart,
@@ -347,7 +348,19 @@ def _worst_bands() -> Chart:
     )
 
 
+def _worst_heatmap() -> Chart:
+    columns = ["Green", "Amber", "Red", "Improving", "Getting worse", "Actions overdue"]
+    rows = [
+        "1. Effective assessment and intervention",
+        "9. Workforce academy: recruitment, retention and the academy",
+        "10. Systems and support services",
+    ]
+    frame = pd.DataFrame([[5, 2, 4, 1, 2, 6], [1, 0, 1, 5, 0, 118], [0] * 6], rows, columns)
+    return build(overview_heatmap, frame)
+
+
 WORST = {
+    "heatmap": _worst_heatmap,
     "spc": _worst_spc,
     "spc counts": _worst_spc_counts,
     "bar": _worst_bar,

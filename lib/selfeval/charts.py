@@ -708,6 +708,42 @@ def bar_breakdown(
     return Chart(figure, _bar_alt_text(categories, values, ratings, title, unit, target))
 
 
+def overview_heatmap(frame: pd.DataFrame) -> Chart:
+    """The priorities at a glance: counts of measures and overdue actions, one row per priority
+    (numbers printed in every cell, so the shade only repeats what the number says)."""
+    with house_style():
+        figure, ax = _new_figure(8, 0.45 * len(frame) + 1.8)
+        sns.heatmap(
+            frame,
+            annot=True,
+            fmt="d",
+            cmap="Blues",
+            cbar=False,
+            linewidths=0.5,
+            linecolor="white",
+            ax=ax,
+        )
+        ax.set_yticks(
+            np.arange(len(frame)) + 0.5, [_category_label(str(i), ax.yaxis) for i in frame.index]
+        )
+        slot = figure.get_figwidth() * 72 * 0.6 / max(1, frame.shape[1])  # a column's width
+        size = _axis_label_size(ax.xaxis)
+        ax.set_xticks(
+            np.arange(frame.shape[1]) + 0.5, [wrap_label(str(c), slot, size) for c in frame.columns]
+        )
+        ax.set_title("Priorities at a glance: counts of measures and overdue actions")
+        ax.set_ylabel("")
+        ax.tick_params(axis="both", length=0)
+        _fit(figure)
+    alt = "Heatmap of the priorities at a glance. " + " ".join(
+        f"{idx}: {row['Green']} green, {row['Amber']} amber, {row['Red']} red, "
+        f"{row['Improving']} improving, {row['Getting worse']} getting worse, "
+        f"{row['Actions overdue']} actions overdue."
+        for idx, row in frame.iterrows()
+    )
+    return Chart(figure, alt)
+
+
 def _category_label(name: str, axis: Any) -> str:
     """A category name wrapped onto at most two lines, each at most a third of the figure wide."""
     room = axis.axes.get_figure(root=True).get_figwidth() * 72 / 3

@@ -226,7 +226,7 @@ def show_measures_that_matter(ctx: PageContext) -> None:
 
 
 def show_priority_overview(ctx: PageContext) -> None:
-    from selfeval import charts  # noqa: F401 - house style for the heatmap
+    from selfeval import charts
 
     frame = _overview(ctx, sm.summary_data(ctx))
     show_html(
@@ -238,39 +238,7 @@ def show_priority_overview(ctx: PageContext) -> None:
         )
         + html_table(frame, caption="Priorities: RAG, trend, assurance and actions")
     )
-    show_chart(heatmap_chart(sm.heatmap_frame(frame)))
-
-
-def heatmap_chart(frame):
-    """A heatmap of the overview counts (numbers printed in every cell)."""
-    import seaborn as sns
-    from matplotlib.figure import Figure
-
-    from selfeval.charts import Chart, house_style
-
-    with house_style():
-        figure = Figure(figsize=(8, 0.45 * len(frame) + 1.8))
-        ax = figure.subplots()
-        sns.heatmap(
-            frame,
-            annot=True,
-            fmt="d",
-            cmap="Blues",
-            cbar=False,
-            linewidths=0.5,
-            linecolor="white",
-            ax=ax,
-        )
-        ax.set_title("Priorities at a glance: counts of measures and overdue actions")
-        ax.set_ylabel("")
-        ax.tick_params(axis="x", labelrotation=20)
-    alt = "Heatmap of the priorities at a glance. " + " ".join(
-        f"{idx}: {row['Green']} green, {row['Amber']} amber, {row['Red']} red, "
-        f"{row['Improving']} improving, {row['Getting worse']} getting worse, "
-        f"{row['Actions overdue']} actions overdue."
-        for idx, row in frame.iterrows()
-    )
-    return Chart(figure, alt)
+    show_chart(charts.overview_heatmap(sm.heatmap_frame(frame)))
 
 
 def _overview(ctx: PageContext, data: sm.SummaryData) -> pd.DataFrame:
