@@ -10,7 +10,7 @@ from pathlib import Path
 from selfeval.extract.command import validate_command
 from selfeval.extract.model import Extract, ExtractError
 from selfeval.extract.reader import describe_inputs, read_extract
-from selfeval.extract.store import default_store_root, load_store, save_store, store_path
+from selfeval.extract.store import StoreWriter, default_store_root, load_store, store_path
 
 __all__ = ["Extract", "ExtractError", "load_extract", "validate_command"]
 
@@ -33,7 +33,18 @@ def load_extract(
         stored = load_store(store_path(folder, root), folder, inputs)
         if stored is not None:
             return stored
-    extract = read_extract(folder, inputs)
-    if root is not None:
-        save_store(store_path(folder, root), extract)
+    if root is None:
+        return read_extract(folder, inputs)
+    path = store_path(folder, root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # StoreWriter reports it and keeps the tables in memory
+    writer = StoreWriter(path)
+    try:
+        extract = read_extract(folder, inputs, writer)
+    except BaseException:
+        writer.discard()
+        raise
+    writer.finish(extract)
     return extract

@@ -5,10 +5,16 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
+from pandas._libs import lib
 
 from selfeval.extract.quality import Where, one_problem
 
@@ -121,29 +127,35 @@ class Workbook:
     sheet_names: list[str]
 
     def read_sheets(self, sheets: list[str]) -> dict[str, RawSheet | FileProblem]:
-        """Cells of the given sheets, opening the workbook once; a FileProblem per bad sheet.
+        """Cells of the given sheets, opening the workbook once; a FileProblem per bad sheet."""
+        return dict(self.iter_sheets(sheets))
+
+    def iter_sheets(self, sheets: list[str]) -> Iterator[tuple[str, RawSheet | FileProblem]]:
+        """(sheet, cells or FileProblem) one sheet at a time, so only one sheet's cells are held
+        in memory while the caller builds its table.
 
         Uses python-calamine (fast) when installed, else openpyxl in read-only mode.
         """
         try:
             from python_calamine import CalamineWorkbook
         except ImportError:
-            return self._read_with_openpyxl(sheets)
-        out: dict[str, RawSheet | FileProblem] = {}
+            yield from self._iter_with_openpyxl(sheets)
+            return
         wb = CalamineWorkbook.from_path(str(self.path))
         for sheet in sheets:
+            where = Where(self.file, sheet)
             try:
-                rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+                cells = _calamine_cells(wb.get_sheet_by_name(sheet))
             except Exception as exc:  # calamine raises its own error types
-                out[sheet] = _sheet_problem(Where(self.file, sheet), exc)
+                yield sheet, _sheet_problem(where, exc)
                 continue
-            out[sheet] = _raw_sheet(Where(self.file, sheet), rows)
-        return out
+            yield sheet, RawSheet(where, cells)
 
-    def _read_with_openpyxl(self, sheets: list[str]) -> dict[str, RawSheet | FileProblem]:
+    def _iter_with_openpyxl(
+        self, sheets: list[str]
+    ) -> Iterator[tuple[str, RawSheet | FileProblem]]:
         import openpyxl
 
-        out: dict[str, RawSheet | FileProblem] = {}
         wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         try:
             for sheet in sheets:
@@ -151,12 +163,11 @@ class Workbook:
                 try:
                     rows = list(wb[sheet].iter_rows(min_row=1, values_only=True))
                 except Exception as exc:  # openpyxl raises many types for damaged parts
-                    out[sheet] = _sheet_problem(where, exc)
+                    yield sheet, _sheet_problem(where, exc)
                     continue
-                out[sheet] = _raw_sheet(where, rows)
+                yield sheet, _raw_sheet(where, rows)
         finally:
             wb.close()
-        return out
 
 
 def _sheet_problem(where: Where, exc: Exception) -> FileProblem:
@@ -172,6 +183,89 @@ def _raw_sheet(where: Where, rows: list) -> RawSheet:
     if len(cells.columns):
         cells.columns = range(len(cells.columns))
     return RawSheet(where, cells.astype(object).where(cells.notna(), None))
+
+
+# Cells of these types equal only cells of the same type (unlike 1 == 1.0 == True), so equal
+# cells of a column can share one object without changing any value.
+_SHAREABLE = frozenset({str, date, datetime, type(None)})
+CHUNK_ROWS = 50_000
+
+
+def share_equal(values: np.ndarray, memo: dict | None = None) -> np.ndarray:
+    """An object array whose equal text/date cells are one object (less memory for the many
+    repeated codes, ids and dates of a large sheet); unchanged if other types are present.
+
+    `memo` carries the shared objects across chunks of one column."""
+    if not len(values) or not set(map(type, values)) <= _SHAREABLE:
+        return values
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) > len(values) // 2:  # mostly distinct (ids): little to share
+        return values
+    memo = {} if memo is None else memo
+    shared = np.empty(len(uniques) + 1, dtype=object)  # the last slot (code -1) is None
+    shared[: len(uniques)] = [memo.setdefault(u, u) for u in uniques]
+    return shared[codes]
+
+
+def _infer_columns(columns: list[np.ndarray]) -> list[np.ndarray]:
+    """pandas' type inference of DataFrame.from_records, column by column (see _raw_sheet)."""
+    try:
+        from pandas.core.internals.construction import convert_object_array
+
+        return list(convert_object_array(columns, dtype=None))
+    except (ImportError, TypeError):  # another pandas: the public (slower) way
+        frame = pd.DataFrame.from_records(np.column_stack(columns)) if columns else None
+        return [frame[c].to_numpy() for c in frame.columns] if frame is not None else []
+
+
+def _as_cells(values: np.ndarray) -> np.ndarray:
+    """An inferred column back to objects with None for blanks, as _raw_sheet does; dates and
+    numbers that repeat share one object."""
+    if values.dtype == object:
+        if set(map(type, values)) <= _SHAREABLE:  # no NaN/NaT to turn into None
+            return values
+        series = pd.Series(values, dtype=object, copy=False)
+        return series.where(series.notna(), None).to_numpy()
+    if values.dtype.kind == "M":  # datetime64: one Timestamp per distinct date
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        shared = np.empty(len(uniques) + 1, dtype=object)
+        shared[: len(uniques)] = list(pd.Index(uniques).astype(object))
+        return shared[codes]
+    series = pd.Series(values, copy=False).astype(object)
+    return series.where(series.notna(), None).to_numpy()
+
+
+def _calamine_cells(sheet: Any) -> pd.DataFrame:
+    """A calamine sheet's cells from A1 (like `to_python(skip_empty_area=False)` through
+    DataFrame.from_records and _raw_sheet), read in chunks of rows so the sheet is never held
+    as Python lists: equal text and date cells share one object."""
+    rows = sheet.iter_rows()
+    parts: list[list[np.ndarray]] = []
+    memos: list[dict] = []
+    count = 0
+    while chunk := list(islice(rows, CHUNK_ROWS)):
+        block = lib.to_object_array(chunk, min_width=len(parts))
+        del chunk
+        for _ in range(len(parts), block.shape[1]):  # a wider row: earlier rows padded
+            parts.append([np.full(count, None, dtype=object)] if count else [])
+            memos.append({})
+        for j in range(block.shape[1]):
+            parts[j].append(share_equal(block[:, j].copy(), memos[j]))
+        count += len(block)
+        del block
+    end = sheet.end
+    full_rows, full_cols = (end[0] + 1, end[1] + 1) if end and count else (count, len(parts))
+    lead_rows, lead_cols = max(full_rows - count, 0), max(full_cols - len(parts), 0)
+    columns = [np.concatenate(p) if len(p) != 1 else p[0] for p in parts]
+    del parts
+    if lead_rows:  # rows above the used range are empty cells ('')
+        columns = [np.concatenate([np.full(lead_rows, "", dtype=object), c]) for c in columns]
+    height = count + lead_rows
+    columns = [np.full(height, "", dtype=object) for _ in range(lead_cols)] + columns
+    if not height or not columns:
+        return pd.DataFrame()
+    cells = {j: _as_cells(values) for j, values in enumerate(_infer_columns(columns))}
+    return pd.DataFrame(cells, index=pd.RangeIndex(height), dtype=object, copy=False)
 
 
 def _sheet_names(path: Path) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ class ExtractError(UserError):
 class Extract:
     """A read and validated extract (see docs/architecture.md)."""
 
-    tables: dict[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]  # a dict, or StoredTables read from the store
     quality: pd.DataFrame
     extract_date: date
     inputs: list[dict] = field(default_factory=list)  # {path, sha256, bytes}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from selfeval.extract.model import Extract, ExtractError
 from selfeval.extract.quality import Where, finish_quality, finish_summary, one_problem
 from selfeval.extract.rules import ssda903_episode_before_birth
 from selfeval.extract.specs import TableSpec, annex_a_specs, local_specs, ssda903_specs
+from selfeval.extract.store import StoredTables, StoreWriter
 from selfeval.extract.table import TableResult, build_table
 
 log = logging.getLogger(__name__)
@@ -214,18 +216,23 @@ def _unusable(spec: TableSpec, where: Where, problem: FileProblem) -> TableResul
     return TableResult(spec, where, None, finish_quality([quality]), 0, 0)
 
 
-def _read_csv_table(path: Path, where: Where, spec: TableSpec, extract_date: date) -> TableResult:
+def _read_csv_table(
+    path: Path, where: Where, spec: TableSpec, extract_date: date, keep: Keep
+) -> TableResult:
     try:
         sheet = read_csv_cells(path, where)
     except FileProblem as problem:
         return _unusable(spec, where, problem)
-    return build_table(sheet, spec, extract_date)
+    return keep(build_table(sheet, spec, extract_date))
 
 
 def _read_workbook(
-    path: Path, folder: Path, extract_date: date
+    path: Path, folder: Path, extract_date: date, keep: Keep
 ) -> tuple[dict[int, TableResult], list[pd.DataFrame]]:
-    """Annex A lists from the workbook, keyed by list number, and file-level notes."""
+    """Annex A lists from the workbook, keyed by list number, and file-level notes.
+
+    One sheet at a time: its cells are read, its table built and handed to `keep`, and the cells
+    let go of before the next sheet is read."""
     file = relative(path, folder)
     specs = annex_a_specs()
     try:
@@ -263,14 +270,14 @@ def _read_workbook(
         )
         return {}, notes
     results = {}
-    sheets = workbook.read_sheets([by_list[n] for n in sorted(by_list)])
-    for number in sorted(by_list):
-        sheet = sheets[by_list[number]]
-        where = Where(file, by_list[number])
+    numbers = {name: number for number, name in by_list.items()}
+    for name, sheet in workbook.iter_sheets([by_list[n] for n in sorted(by_list)]):
+        number = numbers[name]
         if isinstance(sheet, FileProblem):
-            results[number] = _unusable(specs[number], where, sheet)
+            results[number] = _unusable(specs[number], Where(file, name), sheet)
         else:
-            results[number] = build_table(sheet, specs[number], extract_date)
+            results[number] = keep(build_table(sheet, specs[number], extract_date))
+        del sheet
     return results, notes
 
 
@@ -289,8 +296,35 @@ def _missing_lists_note(found: set[int], file: str) -> list[pd.DataFrame]:
     ]
 
 
-def read_extract(folder: Path, inputs: list[dict]) -> Extract:
-    """Read, normalise and validate every recognised file of an extract folder."""
+Keep = Callable[[TableResult], TableResult]
+
+
+def read_extract(folder: Path, inputs: list[dict], store: StoreWriter | None = None) -> Extract:
+    """Read, normalise and validate every recognised file of an extract folder.
+
+    With a `store`, each table is written to it as soon as it is validated and read back only
+    when used (Extract.tables is then a StoredTables); otherwise tables are a dict in memory.
+    """
+    tables_held: dict[str, pd.DataFrame] | StoredTables
+    if store is not None:
+        tables_held = store.tables
+
+        def keep(result: TableResult) -> TableResult:
+            if result.table is not None:
+                store.put(result.spec.name, result.table)
+                result.table = None
+                result.held = True
+            return result
+
+    else:
+        tables_held = {}
+
+        def keep(result: TableResult) -> TableResult:
+            if result.table is not None:
+                tables_held[result.spec.name] = result.table
+                result.held = True
+            return result
+
     plan = plan_extract(folder)
     if not plan.has_data:
         raise ExtractError(
@@ -302,7 +336,7 @@ def read_extract(folder: Path, inputs: list[dict]) -> Extract:
     results: list[TableResult] = []
     annex: dict[int, TableResult] = {}
     if plan.workbook is not None:
-        annex, more = _read_workbook(plan.workbook, folder, extract_date)
+        annex, more = _read_workbook(plan.workbook, folder, extract_date, keep)
         notes += more
         if annex or plan.annex_csv:
             notes += _missing_lists_note(
@@ -320,19 +354,26 @@ def read_extract(folder: Path, inputs: list[dict]) -> Extract:
                 )  # fmt: skip
             )
             continue
-        annex[number] = _read_csv_table(path, where, annex_a_specs()[number], extract_date)
+        annex[number] = _read_csv_table(path, where, annex_a_specs()[number], extract_date, keep)
     results += [annex[n] for n in sorted(annex)]
     for table, path in sorted(plan.ssda903.items()):
         where = Where(relative(path, folder))
-        results.append(_read_csv_table(path, where, ssda903_specs()[table], extract_date))
+        results.append(_read_csv_table(path, where, ssda903_specs()[table], extract_date, keep))
     for dataset, path in sorted(plan.local.items()):
         where = Where(relative(path, folder))
-        results.append(_read_csv_table(path, where, local_specs()[dataset], extract_date))
+        results.append(_read_csv_table(path, where, local_specs()[dataset], extract_date, keep))
 
-    tables = {r.spec.name: r.table for r in results if r.table is not None}
+    order = [r.spec.name for r in results if r.held]
+    if isinstance(tables_held, StoredTables):
+        tables_held.reorder(order)
+        tables: Mapping[str, pd.DataFrame] = tables_held
+    else:
+        tables = {name: tables_held[name] for name in order}
     if "episodes" in plan.ssda903:
         episodes_file = relative(plan.ssda903["episodes"], folder)
         notes.append(ssda903_episode_before_birth(tables, episodes_file))
+        if isinstance(tables, StoredTables):
+            tables.release("ssda903_header", "ssda903_episodes")
     quality = finish_quality([*notes, *(r.quality for r in results)])
     summary = finish_summary([_summary_row(r) for r in results])
     return Extract(tables, quality, extract_date, inputs, summary, folder)

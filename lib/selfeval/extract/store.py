@@ -14,10 +14,13 @@ import logging
 import os
 import shutil
 import uuid
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from selfeval import __version__
 from selfeval.extract.model import Extract
@@ -55,8 +58,86 @@ def _manifest(extract: Extract) -> dict:
     }
 
 
+class StoredTables(Mapping[str, pd.DataFrame]):
+    """An extract's tables: each held in memory, or in a parquet file read when first used.
+
+    Reading an extract writes each table to the store as soon as it is validated and lets go of
+    it, so a large extract is never held whole; a table read back from the store equals the one
+    written (the store is reused on every later run anyway). `release` forgets the copy read
+    from a file (it is read again if used again), which the measures engine does once no later
+    measure needs the table.
+    """
+
+    def __init__(self) -> None:
+        self._order: list[str] = []
+        self._files: dict[str, Path] = {}
+        self._memory: dict[str, pd.DataFrame] = {}
+
+    def keep(self, name: str, table: pd.DataFrame) -> None:
+        """Hold a table in memory."""
+        self._add(name)
+        self._files.pop(name, None)
+        self._memory[name] = table
+
+    def stored(self, name: str, file: Path) -> None:
+        """A table written to `file`, read from there when used."""
+        self._add(name)
+        self._memory.pop(name, None)
+        self._files[name] = Path(file)
+
+    def _add(self, name: str) -> None:
+        if name not in self._files and name not in self._memory:
+            self._order.append(name)
+
+    def reorder(self, names: list[str]) -> None:
+        """Iterate in this order (names not held are ignored)."""
+        self._order = [n for n in names if n in self] + [n for n in self._order if n not in names]
+
+    def move(self, folder: Path) -> None:
+        """The stored files now live in `folder` (the store was renamed into place)."""
+        self._files = {name: Path(folder) / file.name for name, file in self._files.items()}
+
+    def load_all(self) -> None:
+        """Read every stored table into memory (before its files are removed)."""
+        for name in list(self._files):
+            self._memory[name] = self[name]
+        self._files.clear()
+
+    def release(self, *names: str) -> None:
+        """Forget the in-memory copy of these tables if they can be read again from a file."""
+        for name in names:
+            if name in self._files:
+                self._memory.pop(name, None)
+
+    def is_stored(self, name: str) -> bool:
+        return name in self._files
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name in self._memory:
+            return self._memory[name]
+        if name not in self._files:
+            raise KeyError(name)
+        table = pd.read_parquet(self._files[name])
+        self._memory[name] = table
+        return table
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._memory or name in self._files
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __repr__(self) -> str:
+        return f"StoredTables({self._order!r})"
+
+
 def load_store(path: Path, folder: Path, inputs: list[dict]) -> Extract | None:
-    """The stored extract if it matches these inputs and this selfeval version, else None."""
+    """The stored extract if it matches these inputs and this selfeval version, else None.
+
+    Tables are read when first used (their parquet footers are checked here)."""
     manifest_file = path / "manifest.json"
     if not manifest_file.is_file():
         return None
@@ -68,19 +149,81 @@ def load_store(path: Path, folder: Path, inputs: list[dict]) -> Extract | None:
             or manifest.get("inputs") != inputs
         ):
             return None
-        tables = {
-            name: pd.read_parquet(path / "tables" / f"{name}.parquet")
-            for name in manifest["tables"]
-        }
+        tables = StoredTables()
+        for name in manifest["tables"]:
+            file = path / "tables" / f"{name}.parquet"
+            pq.read_schema(file)  # a damaged or missing file fails here, not in a measure
+            tables.stored(name, file)
         quality = pd.read_parquet(path / "quality.parquet")
         summary = pd.read_parquet(path / "summary.parquet")
         extract_date = date.fromisoformat(manifest["extract_date"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
         log.warning("Store %s is unreadable (%s); the extract is read again.", path, exc)
         return None
     quality = quality.astype(object).where(quality.notna(), None)
     quality["row"] = pd.array(quality["row"], dtype="Int64")
     return Extract(tables, quality, extract_date, inputs, summary, Path(folder))
+
+
+class StoreWriter:
+    """Writes the store of one extract while it is read: each table as soon as it is validated
+    (then the table is read back only when used), and the rest at the end, atomically.
+
+    If a table cannot be written, that table and the later ones are kept in memory and no store
+    is left behind (as if the store could not be written at all).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.temp = path.parent / f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.tables = StoredTables()
+        try:
+            (self.temp / "tables").mkdir(parents=True)
+            self.ok = True
+        except OSError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: Exception) -> None:
+        log.warning("Could not write the store %s (%s); continuing without it.", self.path, exc)
+        self.ok = False
+
+    def put(self, name: str, table: pd.DataFrame) -> None:
+        """Add a validated table: written to the store and let go of, else kept in memory."""
+        if self.ok:
+            file = self.temp / "tables" / f"{name}.parquet"
+            try:
+                table.to_parquet(file, index=False)
+                self.tables.stored(name, file)
+                return
+            except OSError as exc:
+                self._failed(exc)
+        self.tables.keep(name, table)
+
+    def finish(self, extract: Extract) -> bool:
+        """Write quality, summary and manifest and rename the store into place."""
+        try:
+            if not self.ok:
+                return False
+            extract.quality.to_parquet(self.temp / "quality.parquet", index=False)
+            extract.summary.to_parquet(self.temp / "summary.parquet", index=False)
+            (self.temp / "manifest.json").write_text(
+                json.dumps(_manifest(extract), indent=2), encoding="utf-8"
+            )
+            if _swap_into_place(self.temp, self.path):
+                self.tables.move(self.path / "tables")
+                return True
+            return False  # another process stored this extract first: keep our own tables
+        except OSError as exc:
+            self._failed(exc)
+            return False
+        finally:
+            if self.temp.exists():
+                self.tables.load_all()
+                shutil.rmtree(self.temp, ignore_errors=True)
+
+    def discard(self) -> None:
+        """Give up (reading failed): remove the temporary folder."""
+        shutil.rmtree(self.temp, ignore_errors=True)
 
 
 def save_store(path: Path, extract: Extract) -> bool:
@@ -105,8 +248,8 @@ def save_store(path: Path, extract: Extract) -> bool:
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def _swap_into_place(temp: Path, path: Path) -> None:
-    """Replace `path` by `temp`; if another process got there first, keep theirs."""
+def _swap_into_place(temp: Path, path: Path) -> bool:
+    """Replace `path` by `temp`; if another process got there first, keep theirs (False)."""
     old = None
     if path.exists():
         old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
@@ -114,11 +257,14 @@ def _swap_into_place(temp: Path, path: Path) -> None:
             os.rename(path, old)
         except OSError:
             old = None
+    placed = True
     try:
         os.rename(temp, path)
     except OSError:
+        placed = False
         if not path.exists() and old is not None:
             os.rename(old, path)
             old = None
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+    return placed

@@ -13,6 +13,7 @@ from selfeval.extract.quality import Where, empty_quality, finish_quality, one_p
 from selfeval.extract.specs import ColumnSpec, TableSpec
 from selfeval.extract.values import (
     annex_code,
+    distinct_cells,
     is_blank,
     match_codes,
     normalise_heading,
@@ -20,6 +21,7 @@ from selfeval.extract.values import (
     parse_integers,
     parse_numbers,
     parse_yesno,
+    spread,
     to_text,
     upper_code,
 )
@@ -37,6 +39,7 @@ class TableResult:
     quality: pd.DataFrame
     rows_read: int
     rows_used: int
+    held: bool = False  # the table was handed on (to the store or the tables dict)
 
 
 def find_header(cells: pd.DataFrame, spec: TableSpec) -> int | None:
@@ -74,7 +77,18 @@ def map_columns(
 
 
 def convert(col: ColumnSpec, family: str, raw: pd.Series) -> tuple[pd.Series, pd.Series, str]:
-    """Typed values, the mask of problem values, and which rule they break."""
+    """Typed values, the mask of problem values, and which rule they break.
+
+    Each distinct cell is parsed once (columns repeat the same codes, dates and ids)."""
+    split = distinct_cells(raw)
+    if split is None:
+        return _convert(col, family, raw)
+    distinct, codes = split
+    typed, bad, rule = _convert(col, family, distinct)
+    return spread(typed, codes, raw.index), spread(bad, codes, raw.index), rule
+
+
+def _convert(col: ColumnSpec, family: str, raw: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     if col.kind == "date":
         typed, bad = parse_dates(raw)
         return typed, bad, "invalid"

@@ -37,11 +37,41 @@ _DASH_CODE = r"^([A-Za-z0-9]{1,6})\s+[-–]\s+\S.*$"
 
 def is_blank(values: pd.Series) -> pd.Series:
     """True where a cell is empty: None/NaN/NaT or text that is only whitespace."""
-    blank = values.isna()
-    text = values.map(type).eq(str)
-    if text.any():
-        blank = blank | (text & values.where(text, "x").str.strip().eq(""))
-    return blank
+    if values.dtype != object:
+        return values.isna()
+    # each distinct cell is looked at once (text equals only text, so nothing is mixed up)
+    codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=True)
+    blank = np.fromiter(
+        (type(u) is str and not u.strip() for u in uniques), dtype=bool, count=len(uniques)
+    )
+    return pd.Series(np.append(blank, True)[codes], index=values.index, name=values.name)
+
+
+def distinct_cells(values: pd.Series) -> tuple[pd.Series, np.ndarray] | None:
+    """(each distinct cell once, then None if any cell is blank; codes back into it), so a
+    parser that treats each cell on its own can run once per distinct value.
+
+    None when that could change a result: cells that are equal but not alike (True == 1) or
+    cells that are nearly all distinct (nothing to gain).
+    """
+    cells = values.to_numpy(dtype=object)
+    if len(cells) < 2 or _MIXABLE & set(map(type, cells)):
+        return None
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    if len(uniques) > len(cells) // 2:
+        return None
+    if (codes < 0).any():
+        uniques = np.append(uniques.astype(object), None)
+        codes = np.where(codes < 0, len(uniques) - 1, codes)
+    return pd.Series(uniques, dtype=object, name=values.name), codes
+
+
+def spread(distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """The per-distinct-value results of a parser back onto every cell (see distinct_cells)."""
+    return distinct.take(codes).set_axis(index)
+
+
+_MIXABLE = {bool, np.bool_}  # equal to 1/0, yet read differently (TRUE is not the number 1)
 
 
 def to_text(values: pd.Series) -> pd.Series:

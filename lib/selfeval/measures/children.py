@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from selfeval.measures.context import Context, within_days_before
-from selfeval.measures.front_door import team_of
+from selfeval.measures.front_door import only, team_of
 from selfeval.measures.registry import measure
 
 CP_OUT = ["pid", "unit", "team", "n"]
@@ -14,7 +14,8 @@ CP_OUT = ["pid", "unit", "team", "n"]
 def _cp(ctx: Context) -> pd.DataFrame:
     def build() -> pd.DataFrame:
         a7 = ctx.table("annex_a_7", "child_id", "cp_start", "cp_end")
-        return a7.assign(unit=a7["child_id"], team=team_of(a7))
+        used = ("cp_start", "cp_end", "previous_cp_plans", "last_visit", "last_review")
+        return only(a7, *used).assign(unit=a7["child_id"], team=team_of(a7))
 
     return ctx.cached("cp", build)
 
@@ -24,7 +25,9 @@ def _cin(ctx: Context) -> pd.DataFrame:
         a6 = ctx.table("annex_a_6", "child_id", "cin_start", "cin_end")
         status = a6["case_status"] if "case_status" in a6 else pd.Series(pd.NA, index=a6.index)
         on_plan = status.astype("string").str.lower().str.contains("in need plan").fillna(False)
-        return a6.assign(unit=a6["child_id"], team=team_of(a6), on_plan=on_plan.astype(bool))
+        return only(a6, "cin_start", "cin_end", "last_seen").assign(
+            unit=a6["child_id"], team=team_of(a6), on_plan=on_plan.astype(bool)
+        )
 
     return ctx.cached("cin", build)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -184,12 +184,15 @@ class Context:
         period_end: date,
         settings: Settings,
     ) -> None:
-        self.tables = dict(tables)
+        # the mapping itself, not a copy: tables read from the store are read when first used
+        self.tables = _Tracked(tables, self)
         self.period_end = pd.Timestamp(period_end)
         self.settings = settings
         self.using: tuple[str, ...] = ()
         self.reported_pids: set[int] | None = None
         self._cache: dict[str, Any] = {}
+        self._depends: dict[str, set[str]] = {}  # cache key → tables read to build it
+        self._reading: list[set[str]] = []  # tables read by the cached values being built
 
     # -- tables ---------------------------------------------------------------------------------
     def has(self, name: str) -> bool:
@@ -206,9 +209,30 @@ class Context:
         return frame
 
     def cached(self, key: str, build: Callable[[], Any]) -> Any:
-        if key not in self._cache:
-            self._cache[key] = build()
-        return self._cache[key]
+        if key in self._cache:
+            self._read(self._depends.get(key, ()))
+            return self._cache[key]
+        self._reading.append(set())
+        try:
+            value = build()
+        finally:
+            read = self._reading.pop()
+        self._cache[key] = value
+        self._depends[key] = read
+        self._read(read)
+        return value
+
+    def _read(self, names: Iterable[str]) -> None:
+        """Note tables read, for every cached value being built."""
+        for reading in self._reading:
+            reading.update(names)
+
+    def forget(self, names: Iterable[str]) -> None:
+        """Drop cached values built from these tables (they are built again if needed)."""
+        names = set(names)
+        for key in [k for k, read in self._depends.items() if read & names]:
+            self._cache.pop(key, None)
+            self._depends.pop(key, None)
 
     def coverage_start(self, name: str) -> pd.Timestamp | None:
         """The earliest date the table's events reach (see COVERAGE_COLUMNS), else None."""
@@ -353,6 +377,28 @@ class Context:
 
     def population(self, at: pd.Timestamp) -> int:
         return self.settings.population(pd.Timestamp(at).year)
+
+
+class _Tracked(Mapping[str, pd.DataFrame]):
+    """The run's tables as a read-only mapping that tells the context which tables are read."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame], ctx: Context) -> None:
+        self._tables = tables
+        self._ctx = ctx
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        table = self._tables[name]
+        self._ctx._read((name,))
+        return table
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tables
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
 
 
 def _day_values(series: pd.Series) -> np.ndarray:

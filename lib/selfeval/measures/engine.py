@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas._libs import lib
 
 from selfeval.config import Settings, load_settings
 from selfeval.measures.catalogue import Catalogue, MeasureDef, load_catalogue
@@ -74,7 +75,9 @@ def compute_measures_with_status(
     periods_by_kind: dict[str, pd.DataFrame] = {}
     frames: list[pd.DataFrame] = []
     status: list[dict] = []
-    for mdef in catalogue:
+    last_use = _last_use(catalogue, tables)
+    for i, mdef in enumerate(catalogue):
+        _release(ctx, tables, [t for t, last in last_use.items() if last == i - 1])
         fn = REGISTRY.get(mdef.id)
         if not mdef.computable:
             status.append(_status(mdef.id, "not computable", (), 0, mdef.why or ""))
@@ -110,6 +113,30 @@ def compute_measures_with_status(
     return measures[MEASURE_COLUMNS], pd.DataFrame(status, columns=STATUS_COLUMNS)
 
 
+def _last_use(catalogue: Catalogue, tables: Mapping[str, pd.DataFrame]) -> dict[str, int]:
+    """Table → position of the last catalogue measure that may read it (any of its sources)."""
+    last: dict[str, int] = {}
+    for i, mdef in enumerate(catalogue):
+        fn = REGISTRY.get(mdef.id)
+        if fn is None or not mdef.computable:
+            continue
+        for name in {t for alternative in fn.sources for t in alternative}:
+            if name in tables:
+                last[name] = i
+    return last
+
+
+def _release(ctx: Context, tables: Mapping[str, pd.DataFrame], names: list[str]) -> None:
+    """Let go of tables no later measure reads (and of values built from them), when they can
+    be read again from the store: a large extract is then never held whole. A table read again
+    after all is simply read from the store again (same values)."""
+    release = getattr(tables, "release", None)
+    if not names or release is None:
+        return
+    ctx.forget(names)
+    release(*names)
+
+
 def _status(measure_id: str, status: str, using: tuple[str, ...], rows: int, why: str) -> dict:
     return dict(measure_id=measure_id, status=status, source=" + ".join(using), rows=rows, why=why)
 
@@ -141,18 +168,17 @@ def aggregate(
     pid = contrib["pid"].to_numpy(dtype="int64") if len(contrib) else np.zeros(0, dtype="int64")
     unit = contrib["unit"] if fn.distinct and "unit" in contrib.columns else None
     size = int(periods["pid"].max()) + 1 if len(periods) else 0
-    frames = []
+    parts: list[tuple[np.ndarray, ...]] = []  # (pid, breakdown, n, d)
     # the whole service
     keep = _first_per_unit(pid, None, unit, n)
     tot_n = np.bincount(pid[keep], weights=n[keep], minlength=size)
     tot_d = np.bincount(pid[keep], weights=d[keep], minlength=size)
     p = periods["pid"].to_numpy()
-    frames.append(pd.DataFrame({"pid": p, "breakdown": "", "n": tot_n[p], "d": tot_d[p]}))
+    parts.append((p, np.full(len(p), "", dtype=object), tot_n[p], tot_d[p]))
     # breakdowns
     wanted = [b for b in (mdef.breakdowns or []) if b in fn.breakdowns and b in contrib.columns]
     for level in wanted:
-        label = contrib[level].astype("string").str.strip()
-        codes, names = pd.factorize(label.where(label != ""), use_na_sentinel=True)
+        codes, names = _labels(contrib[level])
         ok = codes >= 0
         keep = _first_per_unit(pid, codes, unit, n) & ok
         if not keep.any():
@@ -162,18 +188,42 @@ def aggregate(
         k_n = np.bincount(key, weights=n[keep], minlength=size * len(names))
         k_d = np.bincount(key, weights=d[keep], minlength=size * len(names))
         present = np.unique(key)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "pid": present // len(names),
-                    "breakdown": level + "=" + labels[present % len(names)],
-                    "n": k_n[present],
-                    "d": k_d[present],
-                }
+        parts.append(
+            (
+                present // len(names),
+                level + "=" + labels[present % len(names)],
+                k_n[present],
+                k_d[present],
             )
         )
-    rows = pd.concat(frames, ignore_index=True).merge(periods, on="pid", how="left")
-    return _finish(rows, fn, mdef, ctx)
+    return _finish(_with_periods(parts, periods), fn, mdef, ctx)
+
+
+def _with_periods(parts: list[tuple[np.ndarray, ...]], periods: pd.DataFrame) -> dict:
+    """Columns pid, breakdown, n, d of the measure rows, then each period column of their pid
+    (a left join on pid, done as one lookup)."""
+    pid, breakdown, n, d = (np.concatenate([part[i] for part in parts]) for i in range(4))
+    rows = {"pid": pid.astype("int64"), "breakdown": breakdown.astype(object), "n": n, "d": d}
+    where = pd.Index(periods["pid"]).get_indexer(rows["pid"]) if periods["pid"].is_unique else None
+    if where is None or (where < 0).any():  # rare: the join as pandas does it
+        joined = pd.DataFrame(rows).merge(periods, on="pid", how="left")
+        return {c: joined[c].to_numpy() for c in joined.columns}
+    for col in periods.columns:
+        if col != "pid":
+            rows[col] = periods[col].to_numpy()[where]
+    return rows
+
+
+def _labels(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Breakdown values as (codes, stripped labels), blanks -1, labels in order of appearance."""
+    if lib.infer_dtype(values, skipna=True) == "string":  # text only: strip each value once
+        raw, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+        label = pd.Series(uniques, dtype="string").str.strip()
+        first, names = pd.factorize(label.where(label != ""), use_na_sentinel=True)
+        first = np.append(first, -1)  # raw -1 (blank) stays -1
+        return first[raw], names
+    label = values.astype("string").str.strip()
+    return pd.factorize(label.where(label != ""), use_na_sentinel=True)
 
 
 def _numbers(frame: pd.DataFrame, column: str, default: float) -> np.ndarray:
@@ -191,13 +241,18 @@ def _first_per_unit(
     keep = np.ones(len(pid), dtype=bool)
     if unit is None or not len(pid):
         return keep
-    keys = pd.DataFrame({"pid": pid, "unit": unit.to_numpy(), "n": n})
-    if codes is not None:
-        keys["code"] = codes
-    keys = keys[unit.notna().to_numpy()].sort_values("n", ascending=False, kind="stable")
-    first = keys.drop_duplicates([c for c in ("pid", "code", "unit") if c in keys.columns])
+    units, _ = pd.factorize(unit.to_numpy(), use_na_sentinel=True)  # blank units: -1, not kept
+    rows = np.flatnonzero(units >= 0)
+    key = pid[rows].astype("int64") * (int(units.max()) + 1) + units[rows]
+    if codes is not None:  # breakdown codes from -1 (blank)
+        key = key * (int(codes.max()) + 2) + (codes[rows] + 1)
+    # by key, then largest numerator, then first row (lexsort is stable)
+    order = np.lexsort((-n[rows], key))
+    sorted_key = key[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = sorted_key[1:] != sorted_key[:-1]
     keep[:] = False
-    keep[first.index.to_numpy()] = True
+    keep[rows[order[first]]] = True
     return keep
 
 
@@ -216,9 +271,9 @@ def rag_vector(values: np.ndarray, mdef: MeasureDef) -> np.ndarray:
     return out
 
 
-def _finish(rows: pd.DataFrame, fn: MeasureFn, mdef: MeasureDef, ctx: Context) -> pd.DataFrame:
-    n, d = rows["n"].to_numpy(), rows["d"].to_numpy()
-    blank = np.full(len(rows), np.nan)
+def _finish(rows: dict, fn: MeasureFn, mdef: MeasureDef, ctx: Context) -> pd.DataFrame:
+    n, d = np.asarray(rows["n"], dtype="float64"), np.asarray(rows["d"], dtype="float64")
+    blank = np.full(len(n), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         if fn.agg == "count":
             numerator, denominator, value = n, blank, n
@@ -238,10 +293,10 @@ def _finish(rows: pd.DataFrame, fn: MeasureFn, mdef: MeasureDef, ctx: Context) -
     out = pd.DataFrame(
         {
             "measure_id": mdef.id,
-            "period_type": rows["period_type"].to_numpy(),
-            "period_start": rows["period_start"].to_numpy(),
-            "period_end": rows["period_end"].to_numpy(),
-            "breakdown": rows["breakdown"].to_numpy(),
+            "period_type": rows["period_type"],
+            "period_start": rows["period_start"],
+            "period_end": rows["period_end"],
+            "breakdown": rows["breakdown"],
             "numerator": _csv_numbers(numerator),
             "denominator": _csv_numbers(denominator),
             "value": _csv_numbers(value, integers=fn.agg == "count"),

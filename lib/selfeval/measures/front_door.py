@@ -8,6 +8,12 @@ from selfeval.measures.context import Context, is_no, is_yes, working_days
 from selfeval.measures.registry import measure
 
 
+def only(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """The frame with only these columns (those it has): the rows measures stack for every
+    period carry no more than the measures read."""
+    return frame[[c for c in dict.fromkeys(columns) if c in frame.columns]]
+
+
 def team_of(frame: pd.DataFrame) -> pd.Series:
     """The allocated team column, or blanks when the list has none."""
     if "allocated_team" in frame.columns:
@@ -29,7 +35,9 @@ def _referrals(ctx: Context) -> pd.DataFrame:
 
     def build() -> pd.DataFrame:
         a3 = ctx.table("annex_a_3", "child_id", "referral_date")
-        return a3.assign(team=team_of(a3), gap=days_since_previous(a3, "child_id", "referral_date"))
+        return only(a3, "referral_date", "referral_nfa").assign(
+            team=team_of(a3), gap=days_since_previous(a3, "child_id", "referral_date")
+        )
 
     return ctx.cached("referrals", build)
 
@@ -40,7 +48,7 @@ def _assessments(ctx: Context) -> pd.DataFrame:
     def build() -> pd.DataFrame:
         a4 = ctx.table("annex_a_4", "child_id", "assessment_start", "assessment_authorised")
         wd = working_days(a4["assessment_start"], a4["assessment_authorised"])
-        return a4.assign(team=team_of(a4), wd=wd)
+        return only(a4, "assessment_authorised", "assessed_in_need").assign(team=team_of(a4), wd=wd)
 
     return ctx.cached("assessments", build)
 
@@ -49,7 +57,9 @@ def _s47(ctx: Context) -> pd.DataFrame:
     def build() -> pd.DataFrame:
         a5 = ctx.table("annex_a_5", "child_id", "strategy_date")
         icpc = a5["icpc_date"] if "icpc_date" in a5 else pd.Series(pd.NaT, index=a5.index)
-        return a5.assign(team=team_of(a5), wd=working_days(a5["strategy_date"], icpc))
+        return only(a5, "strategy_date", "icpc_date").assign(
+            team=team_of(a5), wd=working_days(a5["strategy_date"], icpc)
+        )
 
     return ctx.cached("s47", build)
 
@@ -58,7 +68,7 @@ def _s47(ctx: Context) -> pd.DataFrame:
 def contacts(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Contacts dated in the period (events)."""
     a1 = ctx.table("annex_a_1", "contact_date")
-    return ctx.in_periods(a1, "contact_date", periods)[["pid"]]
+    return ctx.in_periods(a1[["contact_date"]], "contact_date", periods)[["pid"]]
 
 
 @measure(

@@ -15,7 +15,7 @@ from selfeval.measures.context import (
     within_days_before,
     working_days,
 )
-from selfeval.measures.front_door import days_since_previous
+from selfeval.measures.front_door import days_since_previous, only
 from selfeval.measures.looked_after import cla_open, latest_on_or_before
 from selfeval.measures.registry import measure
 
@@ -229,7 +229,8 @@ def _eh(ctx: Context) -> pd.DataFrame:
     def build() -> pd.DataFrame:
         eh = ctx.table("local_early_help", "child_id", "referral_date")
         team = eh["team"] if "team" in eh else pd.Series(pd.NA, index=eh.index)
-        return eh.assign(
+        used = ("referral_date", "closure_date", "closure_reason", "stepped_down_from_csc")
+        return only(eh, *used, "first_seen_date").assign(
             unit=eh["child_id"], team=team, gap=days_since_previous(eh, "child_id", "referral_date")
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from selfeval.measures.context import Context, code, within_days_before, working_days
-from selfeval.measures.front_door import team_of
+from selfeval.measures.front_door import only, team_of
 from selfeval.measures.registry import measure
 
 CLA_SOURCES = ("ssda903_episodes", "annex_a_8")
@@ -15,7 +15,8 @@ OUT = ["pid", "unit", "team", "n"]
 def cla_open(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Care episodes open at each date, short breaks (V3/V4) excluded; unit = child."""
     eps = ctx.cla_episodes()
-    eps = eps[~eps["short_break"]]
+    used = ("child", "start", "end", "team", "poc_start", "placed_start")
+    eps = only(eps[~eps["short_break"]], *used)
     return ctx.open_at(eps, "start", "end", periods).assign(unit=lambda f: f["child"])
 
 
@@ -48,7 +49,7 @@ def cla_starts(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     excluded."""
     eps = ctx.cla_episodes()
     eps = eps[~eps["short_break"] & (eps["rne"] == "S").fillna(False)]
-    rows = ctx.in_periods(eps, "start", periods)
+    rows = ctx.in_periods(only(eps, "child", "team", "start"), "start", periods)
     return rows.assign(unit=rows["child"], n=1)[OUT]
 
 
@@ -59,7 +60,7 @@ def cla_ceased(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     from_903 = eps["source"] == "ssda903"
     real_end = eps["rec"].notna() & (eps["rec"] != "X1")
     ended = eps["end"].notna() & ~eps["short_break"] & (~from_903 | real_end.fillna(False))
-    rows = ctx.in_periods(eps[ended], "end", periods)
+    rows = ctx.in_periods(only(eps[ended], "child", "team", "end"), "end", periods)
     return rows.assign(unit=rows["child"], n=1)[OUT]
 
 
