@@ -559,3 +559,15 @@ def test_stored_extract_reads_tables_lazily_and_refuses_changed_inputs(tmp_path,
 
     (folder / "extract.yaml").write_text("extract_date: 2022-6-30\n")  # changed since stored
     assert stored_extract(folder) is None
+
+
+def test_map_distinct_equals_map_and_calls_once_per_distinct_value():
+    calls = []
+
+    def group(value):
+        calls.append(value)
+        return co._gender_group(value)
+
+    values = pd.Series(["Male", "f", None, "Male", float("nan"), "", "f"] * 50, name="gender")
+    pd.testing.assert_series_equal(co.map_distinct(values, group), values.map(co._gender_group))
+    assert len(calls) == 4  # Male, f, "", and one call for the blanks

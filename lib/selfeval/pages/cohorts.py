@@ -6,10 +6,11 @@ aggregate count; child identifiers are only used to count children once and neve
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -189,6 +190,18 @@ def _gender_group(value: object) -> str:
     return OTHER_GENDER
 
 
+def map_distinct(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
+    """``values.map(function)``, calling `function` once per distinct value (blanks included):
+    a cohort of thousands of children has a handful of genders, ages and codes."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = [function(value) for value in uniques]
+    if (codes < 0).any():  # a blank: code -1 picks the last entry
+        mapped.append(function(values[codes < 0].iloc[0]))
+    lookup = np.empty(len(mapped), dtype=object)
+    lookup[:] = mapped
+    return pd.Series(lookup[codes], index=values.index, name=values.name)
+
+
 def count_table(frame: pd.DataFrame, rows: str, columns: str) -> pd.DataFrame:
     """How many rows of `frame` have each (rows, columns) pair: ``pd.crosstab`` of two columns,
     about three times faster."""
@@ -199,8 +212,8 @@ def age_gender_profile(frame: pd.DataFrame) -> pd.DataFrame:
     """Children by age band (rows, youngest first) and gender (columns Male, Female, and
     'Other or not recorded' when any). Bands with nobody in them are dropped at the old end."""
     bands = [b[0] for b in AGE_BANDS] + [UNKNOWN]
-    gender = frame["gender"].map(_gender_group) if "gender" in frame else OTHER_GENDER
-    data = pd.DataFrame({"band": age_years(frame).map(age_band), "gender": gender})
+    gender = map_distinct(frame["gender"], _gender_group) if "gender" in frame else OTHER_GENDER
+    data = pd.DataFrame({"band": map_distinct(age_years(frame), age_band), "gender": gender})
     table = count_table(data, "band", "gender").reindex(bands, fill_value=0)
     for g in GENDERS:
         if g not in table.columns:
@@ -249,7 +262,7 @@ def _group_counts(values: pd.Series, field: str, order: Sequence[str] = ()) -> p
         code = _strip_prefix(str(v))
         return groups.get((field, code), code)
 
-    counts = values.map(label).value_counts()
+    counts = map_distinct(values, label).value_counts()
     total = int(counts.sum())
     frame = pd.DataFrame({"Children": counts.astype(int)})
     frame["Percent"] = (100 * frame["Children"] / total).round(1) if total else 0.0
