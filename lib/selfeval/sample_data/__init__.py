@@ -41,7 +41,7 @@ in params/priorities/*.yaml (``objectives[].actions[].id``), plus the unknown id
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -59,6 +59,7 @@ __all__ = [
     "DEFAULT_EXTRACT_DATES",
     "action_ids",
     "build_sample",
+    "iter_sample",
     "sample_command",
     "write_sample",
 ]
@@ -96,6 +97,33 @@ def build_world_for(seed: int, scale: float, extract_dates: Sequence[date]) -> W
     return build_world(seed, scale, make_horizon(dates))
 
 
+def iter_sample(
+    *,
+    seed: int = 2021,
+    scale: float = 1.0,
+    extract_dates: Sequence[date] = DEFAULT_EXTRACT_DATES,
+    actions: Sequence[str] | None = None,
+) -> Iterator[tuple[date, Extract]]:
+    """Each extract's tables (canonical Annex A column names, problems planted), oldest first,
+    cut from the world one at a time so a caller that writes and drops each holds only one."""
+    if scale <= 0:
+        raise ValueError(f"scale must be positive, got {scale}")
+    dates = sorted(set(extract_dates))
+    world = build_world_for(seed, scale, dates)
+    ids = list(action_ids() if actions is None else actions)
+    for i, d in enumerate(dates):
+        cut = Cutter(world, pd.Timestamp(d), seed)
+        ex = Extract(
+            pd.Timestamp(d), annex_a=cut.annex_a(), ssda903=ssda903(cut), local=local(cut, ids)
+        )
+        del cut
+        if i == len(dates) - 1:
+            plant_latest(ex)
+        elif i == len(dates) - 2:
+            plant_previous(ex)
+        yield d, ex
+
+
 def build_sample(
     *,
     seed: int = 2021,
@@ -104,23 +132,7 @@ def build_sample(
     actions: Sequence[str] | None = None,
 ) -> dict[date, Extract]:
     """Every extract's tables in memory (canonical Annex A column names), problems planted."""
-    if scale <= 0:
-        raise ValueError(f"scale must be positive, got {scale}")
-    dates = sorted(set(extract_dates))
-    world = build_world_for(seed, scale, dates)
-    ids = list(action_ids() if actions is None else actions)
-    out: dict[date, Extract] = {}
-    for i, d in enumerate(dates):
-        cut = Cutter(world, pd.Timestamp(d), seed)
-        ex = Extract(
-            pd.Timestamp(d), annex_a=cut.annex_a(), ssda903=ssda903(cut), local=local(cut, ids)
-        )
-        if i == len(dates) - 1:
-            plant_latest(ex)
-        elif i == len(dates) - 2:
-            plant_previous(ex)
-        out[d] = ex
-    return out
+    return dict(iter_sample(seed=seed, scale=scale, extract_dates=extract_dates, actions=actions))
 
 
 def _layout(dates: list[date]) -> dict[date, tuple[str, bool]]:
@@ -144,10 +156,9 @@ def write_sample(
 ) -> list[Path]:
     """Write one extract folder per date, ``out_dir/<YYYY-MM-DD>/``; returns the folders."""
     out_dir = Path(out_dir)
-    sample = build_sample(seed=seed, scale=scale, extract_dates=extract_dates)
-    layout = _layout(list(sample))
+    layout = _layout(sorted(set(extract_dates)))
     folders = []
-    for d, ex in sample.items():
+    for d, ex in iter_sample(seed=seed, scale=scale, extract_dates=extract_dates):
         annex_a_as, tolerances = layout[d]
         if annex_a_as == "csv":
             for p in ex.problems:
@@ -156,6 +167,7 @@ def write_sample(
         folder = out_dir / d.isoformat()
         write_extract(folder, ex, annex_a_as=annex_a_as, tolerances=tolerances)
         folders.append(folder)
+        del ex
     return folders
 
 
@@ -169,10 +181,11 @@ def _row_counts(ex: Extract) -> list[tuple[str, int]]:
 def sample_command(out_dir: Path, seed: int, scale: float) -> int:
     """CLI: write the sample and print what was written (folders, row counts)."""
     started = time.perf_counter()
-    sample = build_sample(seed=seed, scale=scale)
-    layout = _layout(list(sample))
+    layout = _layout(sorted(set(DEFAULT_EXTRACT_DATES)))
     out_dir = Path(out_dir)
-    for d, ex in sample.items():
+    count = 0
+    for d, ex in iter_sample(seed=seed, scale=scale):  # one extract in memory at a time
+        count += 1
         annex_a_as, tolerances = layout[d]
         folder = out_dir / d.isoformat()
         write_extract(folder, ex, annex_a_as=annex_a_as, tolerances=tolerances)
@@ -185,8 +198,5 @@ def sample_command(out_dir: Path, seed: int, scale: float) -> int:
             print(f"  {name:<28} {n:>8,} rows")
         for p in ex.problems:
             print(f"  planted problem: {p['rule']} in {p['file']} {p['sheet']} ({p['child_id']})")
-    print(
-        f"seed {seed}, scale {scale}: {len(sample)} extracts"
-        f" in {time.perf_counter() - started:.1f}s"
-    )
+    print(f"seed {seed}, scale {scale}: {count} extracts in {time.perf_counter() - started:.1f}s")
     return 0

@@ -52,10 +52,11 @@ class _Strings:
         self.index: dict[str, int] = {}
 
     def ids(self, values: np.ndarray) -> np.ndarray:
-        out = np.empty(len(values), dtype=np.int64)
-        for i, v in enumerate(values):
-            out[i] = self.index.setdefault(v, len(self.index))
-        return out
+        """Shared-string ids, new strings numbered in order of first appearance."""
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+        index = self.index
+        known = [index.setdefault(u, len(index)) for u in uniques]
+        return np.asarray(known, dtype=np.int64)[codes] if len(codes) else np.zeros(0, np.int64)
 
     def xml(self) -> str:
         items = "".join(f'<si><t xml:space="preserve">{escape(s)}</t></si>' for s in self.index)
@@ -63,28 +64,37 @@ class _Strings:
         return DECL + f'<sst xmlns="{NS}" count="{n}" uniqueCount="{n}">{items}</sst>'
 
 
+_TEXT = np.dtypes.StringDType()
+
+
+def _cat(*parts: object) -> np.ndarray:
+    """Element-wise concatenation of string arrays and constant strings (numpy, not Python)."""
+    out = np.asarray(parts[0], dtype=_TEXT)
+    for part in parts[1:]:
+        out = np.strings.add(out, part if isinstance(part, str) else np.asarray(part, _TEXT))
+    return out
+
+
 def _column_cells(
     values: pd.Series, kind: str, letter: str, rows: np.ndarray, strings: _Strings
 ) -> np.ndarray:
     """XML for one column's cells ('' where blank). kind: 'date', 'number' or 'text'."""
-    refs = np.char.add(letter, rows.astype(str))
-    out = np.full(len(values), "", dtype=object)
+    refs = _cat(letter, rows.astype(str))
+    out = np.full(len(values), "", dtype=_TEXT)
     if kind == "date":
         ts = pd.to_datetime(values, cache=False)
         ok = ts.notna().to_numpy()
         serial = (ts[ok] - EXCEL_EPOCH).dt.days.astype(int).astype(str).to_numpy()
-        out[ok] = [
-            f'<c r="{r}" s="1"><v>{s}</v></c>' for r, s in zip(refs[ok], serial, strict=True)
-        ]
+        out[ok] = _cat('<c r="', refs[ok], '" s="1"><v>', serial, "</v></c>")
     elif kind == "number":
         num = pd.to_numeric(values, errors="coerce")
         ok = num.notna().to_numpy()
         text = [format(v, "g") if v % 1 else str(int(v)) for v in num[ok]]
-        out[ok] = [f'<c r="{r}"><v>{t}</v></c>' for r, t in zip(refs[ok], text, strict=True)]
+        out[ok] = _cat('<c r="', refs[ok], '"><v>', np.asarray(text, dtype=_TEXT), "</v></c>")
     else:
         ok = values.notna().to_numpy() & (values.astype(str).to_numpy() != "")
         ids = strings.ids(values[ok].astype(str).to_numpy())
-        out[ok] = [f'<c r="{r}" t="s"><v>{i}</v></c>' for r, i in zip(refs[ok], ids, strict=True)]
+        out[ok] = _cat('<c r="', refs[ok], '" t="s"><v>', ids.astype(str), "</v></c>")
     return out
 
 
@@ -110,8 +120,9 @@ def _sheet_xml(
         )
         for i, c in enumerate(df.columns)
     ]
-    body = ["".join(cells) for cells in zip(*cols, strict=True)] if cols else []
-    parts += [f'<row r="{r}">{b}</row>' for r, b in zip(rows, body, strict=True)]
+    if cols:
+        lines = _cat('<row r="', rows.astype(str), '">', *cols, "</row>")
+        parts.append("".join(lines.tolist()))
     parts.append("</sheetData></worksheet>")
     return "".join(parts)
 
