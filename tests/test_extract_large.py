@@ -135,7 +135,7 @@ def test_tables_are_written_to_the_store_as_read_and_read_back_when_used(tmp_pat
     assert all(tables.is_stored(name) for name in tables)
     assert list(tables) == ["annex_a_3", "ssda903_episodes", "ssda903_header", "local_supervision"]
     path = store.store_path(folder, root)
-    assert tables._files["annex_a_3"] == path / "tables" / "annex_a_3.parquet"
+    assert tables.file("annex_a_3") == path / "tables" / "annex_a_3.parquet"
     assert not tables._memory  # nothing held until used
     _same_extract(first, in_memory)
     tables.release("annex_a_3")
@@ -178,3 +178,19 @@ def test_store_with_a_missing_table_file_is_rebuilt(tmp_path):
     load_extract(folder, store_root=root)
     (store.store_path(folder, root) / "tables" / "annex_a_3.parquet").unlink()
     assert len(load_extract(folder, store_root=root).tables["annex_a_3"]) == 1
+
+
+def test_stored_tables_survive_another_process_replacing_the_store(tmp_path):
+    folder, root = _folder(tmp_path), tmp_path / "store"
+    in_memory = load_extract(folder, use_store=False)
+    first = load_extract(folder, store_root=root)  # written now, read when used
+    write_text(folder / "local" / "supervision.csv", SUPERVISION + "C,02/02/2021,T\n")
+    load_extract(folder, store_root=root)  # inputs changed: the store is replaced
+    for name in ("annex_a_3", "local_supervision"):
+        pd.testing.assert_frame_equal(first.tables[name], in_memory.tables[name])
+    reused = load_extract(folder, store_root=root)
+    assert len(reused.tables["local_supervision"]) == 2
+    write_text(folder / "local" / "supervision.csv", SUPERVISION)
+    load_extract(folder, store_root=root)
+    reused.tables.release("local_supervision")  # read again: still the store it was loaded from
+    assert len(reused.tables["local_supervision"]) == 2

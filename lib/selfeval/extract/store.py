@@ -14,9 +14,11 @@ import logging
 import os
 import shutil
 import uuid
+import weakref
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -65,25 +67,33 @@ class StoredTables(Mapping[str, pd.DataFrame]):
     it, so a large extract is never held whole; a table read back from the store equals the one
     written (the store is reused on every later run anyway). `release` forgets the copy read
     from a file (it is read again if used again), which the measures engine does once no later
-    measure needs the table.
+    measure needs the table. Each file is kept open, so another process replacing the store
+    meanwhile (it reads the same extract) does not take the tables away from this one.
     """
 
     def __init__(self) -> None:
         self._order: list[str] = []
-        self._files: dict[str, Path] = {}
+        self._files: dict[str, tuple[Path, BinaryIO]] = {}
         self._memory: dict[str, pd.DataFrame] = {}
+        weakref.finalize(self, _close_files, self._files)
 
     def keep(self, name: str, table: pd.DataFrame) -> None:
         """Hold a table in memory."""
         self._add(name)
-        self._files.pop(name, None)
+        self._forget_file(name)
         self._memory[name] = table
 
     def stored(self, name: str, file: Path) -> None:
         """A table written to `file`, read from there when used."""
+        handle = open(file, "rb")  # noqa: SIM115 (closed by load_all or when collected)
         self._add(name)
         self._memory.pop(name, None)
-        self._files[name] = Path(file)
+        self._forget_file(name)
+        self._files[name] = (Path(file), handle)
+
+    def _forget_file(self, name: str) -> None:
+        if name in self._files:
+            self._files.pop(name)[1].close()
 
     def _add(self, name: str) -> None:
         if name not in self._files and name not in self._memory:
@@ -95,13 +105,14 @@ class StoredTables(Mapping[str, pd.DataFrame]):
 
     def move(self, folder: Path) -> None:
         """The stored files now live in `folder` (the store was renamed into place)."""
-        self._files = {name: Path(folder) / file.name for name, file in self._files.items()}
+        for name, (file, handle) in list(self._files.items()):
+            self._files[name] = (Path(folder) / file.name, handle)
 
     def load_all(self) -> None:
         """Read every stored table into memory (before its files are removed)."""
         for name in list(self._files):
             self._memory[name] = self[name]
-        self._files.clear()
+            self._forget_file(name)
 
     def release(self, *names: str) -> None:
         """Forget the in-memory copy of these tables if they can be read again from a file."""
@@ -112,12 +123,18 @@ class StoredTables(Mapping[str, pd.DataFrame]):
     def is_stored(self, name: str) -> bool:
         return name in self._files
 
+    def file(self, name: str) -> Path | None:
+        """Where a stored table is (None when held in memory only)."""
+        return self._files[name][0] if name in self._files else None
+
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name in self._memory:
             return self._memory[name]
         if name not in self._files:
             raise KeyError(name)
-        table = pd.read_parquet(self._files[name])
+        handle = self._files[name][1]
+        handle.seek(0)
+        table = pd.read_parquet(handle)
         self._memory[name] = table
         return table
 
@@ -132,6 +149,11 @@ class StoredTables(Mapping[str, pd.DataFrame]):
 
     def __repr__(self) -> str:
         return f"StoredTables({self._order!r})"
+
+
+def _close_files(files: dict[str, tuple[Path, BinaryIO]]) -> None:
+    for _, handle in files.values():
+        handle.close()
 
 
 def load_store(path: Path, folder: Path, inputs: list[dict]) -> Extract | None:
@@ -151,9 +173,8 @@ def load_store(path: Path, folder: Path, inputs: list[dict]) -> Extract | None:
             return None
         tables = StoredTables()
         for name in manifest["tables"]:
-            file = path / "tables" / f"{name}.parquet"
-            pq.read_schema(file)  # a damaged or missing file fails here, not in a measure
-            tables.stored(name, file)
+            tables.stored(name, path / "tables" / f"{name}.parquet")
+            pq.read_schema(tables._files[name][1])  # a damaged file fails here, not in a measure
         quality = pd.read_parquet(path / "quality.parquet")
         summary = pd.read_parquet(path / "summary.parquet")
         extract_date = date.fromisoformat(manifest["extract_date"])
