@@ -9,7 +9,7 @@ Prints, in one run on this machine:
 - the ratios pack / baseline and pack / floor;
 - `selfeval measures` time and peak memory at --scale 1, 10 and 30 (first read and store reused).
 
-Usage: python benchmarks/run.py [--scales 1,10,30] [--skip-baseline]
+Usage: python benchmarks/run.py [--scales 1,10,30] [--skip-baseline] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import argparse
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -120,7 +121,7 @@ def floor_time(count: int, work: Path, jobs: int) -> float:
     from selfeval.runner import RunOptions, Section, _execute_and_render
 
     folder = work / "floor"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     sections = []
     for i in range(count):
         nb = nbformat.v4.new_notebook()
@@ -215,6 +216,10 @@ def _remove_store(extract: Path) -> None:
         shutil.rmtree(store_path(extract, root), ignore_errors=True)
 
 
+def spread(seconds: list[float]) -> str:
+    return ", ".join(f"{s:.1f}" for s in seconds)
+
+
 def growth(rows: dict[float, dict[str, float]], key: str) -> str:
     """How `key` grows with the data: time ratio against scale ratio, smallest to largest."""
     scales = sorted(rows)
@@ -234,6 +239,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,10,30")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="pack and floor runs (the median is reported)"
+    )
     args = parser.parse_args()
     jobs = os.cpu_count() or 1
     print(
@@ -246,12 +254,19 @@ def main() -> int:
         work = Path(tmp)
         # Warm the parquet store so the pack and the baseline both read it, as analysts do.
         timed([str(BIN / "selfeval"), "validate", str(extract), "--out", str(work / "dq.csv")])
-        pack = pack_time(extract, work / "rendered")
-        print(f"pack      selfeval run ({len(notebooks)} notebooks, --jobs {jobs}): {pack:7.1f} s")
-        floor = floor_time(len(notebooks), work, jobs)
+        # Pack and floor alternate, so a busy spell on the machine hits both alike.
+        packs, floors = [], []
+        for attempt in range(args.repeats):
+            packs.append(pack_time(extract, work / "rendered"))
+            floors.append(floor_time(len(notebooks), work / f"floor-{attempt}", jobs))
+        pack, floor = statistics.median(packs), statistics.median(floors)
+        print(
+            f"pack      selfeval run ({len(notebooks)} notebooks, --jobs {jobs}): {pack:7.1f} s"
+            f"  (median of {spread(packs)})"
+        )
         print(
             f"floor     {len(notebooks)} import-and-one-chart notebooks, same runner: "
-            f"{floor:7.1f} s"
+            f"{floor:7.1f} s  (median of {spread(floors)})"
         )
         ratios = {"pack/floor": pack / floor}
         if not args.skip_baseline:

@@ -88,3 +88,26 @@ def test_other_folder_or_closed_supply_gets_no_kernel(tmp_path) -> None:
     for future in started:
         if not future.cancelled():
             assert not run_sync(future.result().is_alive)()
+
+
+def test_notebooks_run_side_by_side_in_their_folder_without_moving_the_runner(tmp_path) -> None:
+    """Kernels start in the notebook's folder; the runner process's own folder never changes
+    (papermill's cwd= would chdir the whole process, which threads race on)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from selfeval.runner import Section, _execute_notebook
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    sections = []
+    for name in ("a", "b", "c"):
+        path = folder / f"{name}.ipynb"
+        _notebook(path, "import os\nprint(os.getcwd())")
+        sections.append(Section(path, name, name, name))
+    before = os.getcwd()
+    with ThreadPoolExecutor(3) as pool:
+        runs = [pool.submit(_execute_notebook, s, tmp_path, {"value": "x"}, 60) for s in sections]
+        done = [run.result() for run in runs]
+    assert os.getcwd() == before
+    assert {nb.cells[-1].outputs[0]["text"].strip() for nb in done} == {str(folder)}

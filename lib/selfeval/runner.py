@@ -477,7 +477,9 @@ def _execute_notebook(
             kernel_name=KERNEL_NAME,
             progress_bar=False,
             log_output=False,
-            cwd=str(section.notebook.parent),
+            # The kernel's working folder; papermill's own `cwd=` changes this whole process's
+            # folder, which threads running notebooks side by side would race on.
+            resources={"metadata": {"path": str(section.notebook.parent)}},
             execution_timeout=timeout,
             request_save_on_cell_execute=False,
             extra_arguments=KERNEL_ARGUMENTS,
