@@ -61,3 +61,16 @@ def test_the_quality_page_tables_read_plainly():
     out = readable_quality_table(summary)
     assert list(out.columns) == ["File", "Sheet", "Rows read", "Errors"]
     assert out.iloc[0].tolist() == ["local/audits.csv", "", "12,345", "0"]
+
+
+def test_redact_text_withholds_whole_words_found_through_the_index():
+    from selfeval.protect import Withheld, redact_text
+
+    withheld = Withheld(["AB1234", "3 April 2015", "-99871", "Jo Bloggs", "(x)-(y)"])
+    text = "AB1234 and XAB1234, born 3 April 2015 (13 April 20150), -99871, Jo Bloggs, (x)-(y)."
+    assert redact_text(text, withheld) == (
+        "(withheld) and XAB1234, born (withheld) (13 April 20150), (withheld), (withheld), "
+        "(withheld)."
+    )
+    assert redact_text(text, set(withheld)) == redact_text(text, withheld)
+    assert redact_text("nothing to see", withheld) == "nothing to see"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
 import pandas as pd
 
 SUPPRESSED = "suppressed"
@@ -95,34 +99,62 @@ MIN_REDACTED_LENGTH = 4  # shorter values (codes, small numbers) are too common 
 WITHHELD = "(withheld)"
 
 
-def _date_spellings(value: pd.Timestamp) -> list[str]:
-    """The ways a date could be printed: ISO, DD/MM/YYYY and '3 April 2015'."""
-    return [
-        f"{value:%Y-%m-%d}",
-        f"{value:%d/%m/%Y}",
-        f"{value.day} {value:%B %Y}",
-    ]
+def _date_spellings(dates: pd.DatetimeIndex) -> list[str]:
+    """The ways each date could be printed: ISO, DD/MM/YYYY and '3 April 2015'."""
+    days = [str(day) for day in dates.day]
+    long = [f"{day} {month}" for day, month in zip(days, dates.strftime("%B %Y"), strict=True)]
+    return [*dates.strftime("%Y-%m-%d"), *dates.strftime("%d/%m/%Y"), *long]
 
 
-def identifying_values(tables: dict[str, pd.DataFrame], columns: frozenset[str]) -> set[str]:
+def identifying_values(tables: dict[str, pd.DataFrame], columns: frozenset[str]) -> Withheld:
     """Every value (and every printed form of every date) in the identifying `columns`."""
     found: set[str] = set()
     for table in tables.values():
         for column in columns.intersection(table.columns):
             values = table[column].dropna().unique()
             if pd.api.types.is_datetime64_any_dtype(table[column]):
-                for value in values:
-                    found.update(_date_spellings(pd.Timestamp(value)))
+                found.update(_date_spellings(pd.DatetimeIndex(values)))
             else:
                 found.update(str(value).strip() for value in values)
-    return {v for v in found if len(v) >= MIN_REDACTED_LENGTH}
+    return Withheld(v for v in found if len(v) >= MIN_REDACTED_LENGTH)
 
 
-def redact_text(text: str, values: set[str]) -> str:
+_WORD = re.compile(r"\w+")
+
+
+class Withheld:
+    """Values to withhold from text, indexed by their first word: a text is only searched for
+    the values whose first word it contains (a whole-word occurrence of a value always starts
+    with that word), not for every one of the extract's tens of thousands of values."""
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self.values = set(values)
+        self._by_word: dict[str, list[str]] = defaultdict(list)
+        self._wordless: list[str] = []
+        for value in self.values:
+            word = _WORD.search(value)
+            (self._by_word[word.group()] if word else self._wordless).append(value)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.values
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def candidates(self, text: str) -> list[str]:
+        """The values that may occur in `text` as whole words."""
+        words = set(_WORD.findall(text))
+        found = [v for word in words for v in self._by_word.get(word, ())]
+        return found + [v for v in self._wordless if v in text]
+
+
+def redact_text(text: str, values: Withheld | Iterable[str]) -> str:
     """`text` with every whole-word occurrence of any of `values` replaced by '(withheld)'."""
-    import re
-
-    for value in sorted((v for v in values if v in text), key=len, reverse=True):
+    withheld = values if isinstance(values, Withheld) else Withheld(values)
+    for value in sorted((v for v in withheld.candidates(text) if v in text), key=len, reverse=True):
         text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", WITHHELD, text)
     return text
 
@@ -147,7 +179,9 @@ def hide_small_counts(frame: pd.DataFrame, threshold: int | None) -> pd.DataFram
     return out
 
 
-def redact_values(quality: pd.DataFrame, identifiers: set[str] | None = None) -> pd.DataFrame:
+def redact_values(
+    quality: pd.DataFrame, identifiers: Withheld | Iterable[str] | None = None
+) -> pd.DataFrame:
     """The data-quality table for publishing: values of identifying columns withheld, in the
     value column and in the message that quotes them; any of `identifiers` (e.g. a date of
     birth from another table) withheld from every message."""
@@ -163,7 +197,8 @@ def redact_values(quality: pd.DataFrame, identifiers: set[str] | None = None) ->
             )
         ]
         if identifiers:
-            out["message"] = [redact_text(m, identifiers) for m in out["message"]]
+            withheld = identifiers if isinstance(identifiers, Withheld) else Withheld(identifiers)
+            out["message"] = [redact_text(m, withheld) for m in out["message"]]
     out["value"] = out["value"].astype("object").where(~sensitive, "(withheld)")
     return out
 

@@ -34,6 +34,7 @@ from selfeval.errors import UserError
 from selfeval.kernels import KERNEL_ARGUMENTS, KERNEL_NAME, KernelSupply, stop_kernel
 from selfeval.protect import (
     SENSITIVE_COLUMNS,
+    Withheld,
     identifying_values,
     neutralise_formulas,
     redact_text,
@@ -639,7 +640,7 @@ class _Redactor(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self.values: set[str] = set()
+        self.values: Withheld = Withheld()
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self.values:
@@ -654,7 +655,7 @@ _LOG_REDACTOR = _Redactor()
 def _start_log(path: Path) -> logging.Handler:
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    _LOG_REDACTOR.values = set()
+    _LOG_REDACTOR.values = Withheld()
     handler.addFilter(_LOG_REDACTOR)
     log.addHandler(handler)
     log.setLevel(logging.INFO)
