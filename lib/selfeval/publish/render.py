@@ -52,6 +52,8 @@ def _exporter():
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
+        # validate the notebook once, after the preprocessors, not after each of the 12
+        optimistic_validation=True,
     )
 
 
@@ -308,7 +310,10 @@ def make_inert(content: str) -> str:
     content = _REMOTE_LINK.sub("", content)
     content = _CSS_REMOTE_URL.sub("none", _CSS_IMPORT.sub("", content))
     content = _REMOTE_IMG.sub('<span class="missing-image">[image not included]</span>', content)
-    content = _TAG.sub(lambda m: _JS_URL.sub(r'\1="#"', _EVENT_ATTR.sub("", m.group(0))), content)
+    if _EVENT_ATTR.search(content) or _JS_URL.search(content):  # else no tag needs cleaning
+        content = _TAG.sub(
+            lambda m: _JS_URL.sub(r'\1="#"', _EVENT_ATTR.sub("", m.group(0))), content
+        )
     return _IMG_NO_ALT.sub(lambda m: f'<img alt="{DEFAULT_ALT}"{m.group(1)}{m.group(2)}>', content)
 
 
