@@ -74,3 +74,26 @@ def test_redact_text_withholds_whole_words_found_through_the_index():
     )
     assert redact_text(text, set(withheld)) == redact_text(text, withheld)
     assert redact_text("nothing to see", withheld) == "nothing to see"
+
+
+def test_identifying_values_are_kept_with_the_store_and_recomputed_when_inputs_change(tmp_path):
+    import pandas as pd
+
+    from selfeval.protect import SENSITIVE_COLUMNS, stored_identifying_values
+
+    column = sorted(SENSITIVE_COLUMNS)[0]
+    tables = {"t": pd.DataFrame({column: ["AB1234", "CD5678"]})}
+    cache = tmp_path / "withheld.pickle"
+    first = stored_identifying_values(tables, SENSITIVE_COLUMNS, cache, ["inputs v1"])
+    assert set(first) == {"AB1234", "CD5678"} and cache.is_file()
+    changed = {"t": pd.DataFrame({column: ["EF9012"]})}
+    assert set(stored_identifying_values(changed, SENSITIVE_COLUMNS, cache, ["inputs v1"])) == {
+        "AB1234",
+        "CD5678",
+    }  # same inputs: the stored values
+    assert set(stored_identifying_values(changed, SENSITIVE_COLUMNS, cache, ["inputs v2"])) == {
+        "EF9012"
+    }
+    cache.write_bytes(b"damaged")
+    assert set(stored_identifying_values(changed, SENSITIVE_COLUMNS, cache, ["v3"])) == {"EF9012"}
+    assert set(stored_identifying_values(changed, SENSITIVE_COLUMNS, None, ["v3"])) == {"EF9012"}

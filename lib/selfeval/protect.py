@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 
 import pandas as pd
 
@@ -117,6 +118,35 @@ def identifying_values(tables: dict[str, pd.DataFrame], columns: frozenset[str])
             else:
                 found.update(str(value).strip() for value in values)
     return Withheld(v for v in found if len(v) >= MIN_REDACTED_LENGTH)
+
+
+def stored_identifying_values(
+    tables: dict[str, pd.DataFrame], columns: frozenset[str], cache: Path | None, key: object
+) -> Withheld:
+    """`identifying_values`, kept in `cache` (a file in the extract's own store, as sensitive as
+    the store itself) and reused while `key` (the extract's inputs and these columns) is the same.
+    """
+    import pickle
+
+    expected = (key, sorted(columns), MIN_REDACTED_LENGTH)
+    if cache is not None and cache.is_file():
+        try:
+            with cache.open("rb") as handle:
+                saved_key, values = pickle.load(handle)
+            if saved_key == expected:
+                return Withheld(values)
+        except Exception:  # noqa: BLE001 - a cache: compute the values again
+            pass
+    withheld = identifying_values(tables, columns)
+    if cache is not None and cache.parent.is_dir():
+        try:
+            temp = cache.with_name(f".{cache.name}.tmp")
+            with temp.open("wb") as handle:
+                pickle.dump((expected, withheld.values), handle, pickle.HIGHEST_PROTOCOL)
+            temp.replace(cache)
+        except OSError:
+            pass
+    return withheld
 
 
 _WORD = re.compile(r"\w+")

@@ -35,10 +35,10 @@ from selfeval.kernels import KERNEL_ARGUMENTS, KERNEL_NAME, KernelSupply, stop_k
 from selfeval.protect import (
     SENSITIVE_COLUMNS,
     Withheld,
-    identifying_values,
     neutralise_formulas,
     redact_text,
     redact_values,
+    stored_identifying_values,
 )
 
 log = logging.getLogger("selfeval")
@@ -237,7 +237,10 @@ def _run_in(
     log.info("selfeval %s: extract %s", __version__, extract_dir)
     _say(f"Reading the extract {extract_dir} ...")
     extract = load_extract(extract_dir)
-    _LOG_REDACTOR.values = identifying_values(extract.tables, SENSITIVE_COLUMNS)
+    withheld_cache = _store_file(extract_dir, "withheld.pickle")
+    _LOG_REDACTOR.values = stored_identifying_values(
+        extract.tables, SENSITIVE_COLUMNS, withheld_cache, extract.inputs
+    )
     period_end = options.period_end or extract.extract_date
     log.info("Period end %s (extract date %s)", period_end, extract.extract_date)
 
@@ -359,6 +362,14 @@ def _precompute_pages(build: Path, period_end: date, extract_dir: Path) -> None:
         log.warning("Page precompute failed (pages evaluate lines):\n%s", traceback.format_exc())
         return
     log.info("Page lines evaluated in %.1fs", time.monotonic() - t0)
+
+
+def _store_file(extract_dir: Path, name: str) -> Path | None:
+    """A file in the extract's parquet store (None when there is no store)."""
+    from selfeval.extract.store import default_store_root, store_path
+
+    root = default_store_root()
+    return store_path(extract_dir, root) / name if root is not None else None
 
 
 def compile_package() -> None:
