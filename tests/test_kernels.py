@@ -111,18 +111,3 @@ def test_notebooks_run_side_by_side_in_their_folder_without_moving_the_runner(tm
         done = [run.result() for run in runs]
     assert os.getcwd() == before
     assert {nb.cells[-1].outputs[0]["text"].strip() for nb in done} == {str(folder)}
-
-
-def test_sections_run_slowest_first_by_the_last_run_and_new_ones_first(tmp_path) -> None:
-    import json
-
-    from selfeval.runner import Section, longest_first
-
-    sections = [Section(tmp_path / f"{n}.ipynb", n, n, n) for n in ("a", "b", "c", "new")]
-    manifest = tmp_path / "manifest.json"
-    assert longest_first(sections, manifest) == sections  # no earlier run: file order
-    rows = [{"slug": s, "seconds": t} for s, t in (("a", 1.0), ("b", 5.0), ("c", 3))]
-    manifest.write_text(json.dumps({"sections": rows}))
-    assert [s.slug for s in longest_first(sections, manifest)] == ["new", "b", "c", "a"]
-    manifest.write_text("not json")
-    assert longest_first(sections, manifest) == sections

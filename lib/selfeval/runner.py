@@ -150,18 +150,6 @@ def discover_sections(notebooks: Sequence[Path] | None = None) -> list[Section]:
     return sections
 
 
-def longest_first(sections: list[Section], previous_manifest: Path) -> list[Section]:
-    """The order to run sections in: the slowest in the last run of this period first, so that
-    the run does not end with one long notebook on one core; new sections first, file order
-    when there is no earlier run."""
-    try:
-        manifest = json.loads(previous_manifest.read_text(encoding="utf-8"))
-        seconds = {s["slug"]: float(s["seconds"]) for s in manifest["sections"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return list(sections)
-    return sorted(sections, key=lambda s: -seconds.get(s.slug, float("inf")))
-
-
 def period_label(period_end: date) -> str:
     return f"Quarter ending {period_end.day} {period_end:%B %Y}"
 
@@ -305,9 +293,7 @@ def _run_in(
         "extract_dir": str(extract_dir),
         "output_dir": str(build),
     }
-    previous = root / period_end.isoformat() / "manifest.json"
-    order = longest_first(sections, previous)
-    _execute_and_render(build, order, params, nav, pack_info, options, supply)
+    _execute_and_render(build, sections, params, nav, pack_info, options, supply)
 
     write_definitions_page(build, catalogue, nav, pack_info)
     write_quality_page(build, extract.summary, quality, nav, pack_info)
