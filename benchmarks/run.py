@@ -1,12 +1,13 @@
 """`make bench`: the pack against the naive way and against the floor; measures at scale.
 
 Prints, in one run on this machine:
-- the full pack's wall time on the sample extract (`selfeval run`);
+- the full pack's wall time on the sample extract (`selfeval run`): its first run on the
+  extract, and the median of reruns (which reuse the measures and charts the first run kept);
 - the naive baseline: `selfeval measures`, then each notebook as a separate `papermill` CLI
   process followed by a separate `jupyter nbconvert --to html --no-input` process;
 - the floor: as many notebooks that only import pandas and seaborn and draw one chart, run and
   rendered by the pack's own runner;
-- the ratios pack / baseline and pack / floor;
+- the ratios pack / baseline and pack / floor, for reruns and for the first run;
 - `selfeval measures` time and peak memory at --scale 1, 10 and 30 (first read and store reused).
 
 Usage: python benchmarks/run.py [--scales 1,10,30] [--skip-baseline] [--repeats 3]
@@ -28,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-TARGETS = {"pack/baseline": 0.25, "pack/floor": 1.5}
+TARGETS = {"pack/baseline": 0.25, "pack/floor": 1.5, "first/floor": 1.5, "first/baseline": 0.25}
 
 
 def timed(cmd: list[str], **kwargs) -> tuple[float, subprocess.CompletedProcess]:
@@ -207,6 +208,18 @@ def measures_at_scale(scale: float, work: Path) -> dict[str, float]:
     return rows
 
 
+def _remove_kept_results(extract: Path) -> None:
+    """Drop the measures and charts earlier runs kept beside the extract's store."""
+    from selfeval.extract.store import default_store_root, store_path
+
+    root = default_store_root()
+    if root is not None:
+        store = store_path(extract, root)
+        shutil.rmtree(store / "charts", ignore_errors=True)
+        for kept in store.glob("measures-*.pickle"):
+            kept.unlink()
+
+
 def _remove_store(extract: Path) -> None:
     """Drop the benchmark extract's parquet store (it is child-level and can be large)."""
     from selfeval.extract.store import default_store_root, store_path
@@ -254,31 +267,41 @@ def main() -> int:
         work = Path(tmp)
         # Warm the parquet store so the pack and the baseline both read it, as analysts do.
         timed([str(BIN / "selfeval"), "validate", str(extract), "--out", str(work / "dq.csv")])
-        # Pack and floor alternate, so a busy spell on the machine hits both alike.
+        # The first run keeps the measures and charts; later runs (an analyst rerunning while
+        # writing commentary) reuse them. Pack reruns and floor alternate, so a busy spell on
+        # the machine hits both alike.
+        _remove_kept_results(extract)
+        first = pack_time(extract, work / "rendered")
         packs, floors = [], []
         for attempt in range(args.repeats):
-            packs.append(pack_time(extract, work / "rendered"))
             floors.append(floor_time(len(notebooks), work / f"floor-{attempt}", jobs))
+            packs.append(pack_time(extract, work / "rendered"))
         pack, floor = statistics.median(packs), statistics.median(floors)
         print(
-            f"pack      selfeval run ({len(notebooks)} notebooks, --jobs {jobs}): {pack:7.1f} s"
+            f"pack      selfeval run ({len(notebooks)} notebooks, --jobs {jobs}), first run on "
+            f"the extract: {first:7.1f} s"
+        )
+        print(
+            f"pack      selfeval run, rerun (measures and charts kept): {pack:7.1f} s"
             f"  (median of {spread(packs)})"
         )
         print(
             f"floor     {len(notebooks)} import-and-one-chart notebooks, same runner: "
             f"{floor:7.1f} s  (median of {spread(floors)})"
         )
-        ratios = {"pack/floor": pack / floor}
+        ratios = {"pack/floor": pack / floor, "first/floor": first / floor}
         if not args.skip_baseline:
             period_end = extract.name
             base_dir = work / "baseline"
             base_dir.mkdir()
+            _remove_kept_results(extract)  # the naive way draws every chart
             baseline = baseline_time(extract, period_end, base_dir)
             print(
                 f"baseline  measures + papermill CLI + nbconvert CLI per notebook: "
                 f"{baseline:7.1f} s"
             )
             ratios["pack/baseline"] = pack / baseline
+            ratios["first/baseline"] = first / baseline
         for name, ratio in ratios.items():
             verdict = "meets" if ratio <= TARGETS[name] else "MISSES"
             print(f"ratio     {name:<14} {ratio:5.2f}  ({verdict} target <= {TARGETS[name]})")

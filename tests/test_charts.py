@@ -15,6 +15,7 @@ from selfeval.charts import (
     back_to_back,
     bar_breakdown,
     distribution_bands,
+    keep_charts_in,
     overview_heatmap,
     palette_luminance,
     small_multiples,
@@ -492,3 +493,23 @@ def test_show_chart_reaches_the_page_as_an_svg_image_with_its_alt_text(monkeypat
         "(25.0%) were outside timescale."
     )
     assert "Children seen, by days taken" in content.split(encoded)[1]
+
+
+def test_a_kept_chart_is_reused_only_for_the_same_data(tmp_path):
+    """A rerun on the same extract reads its charts back instead of drawing them again."""
+    frame = pd.DataFrame({"team": ["Locality 1", "Locality 2"], "value": [72.0, 61.5]})
+    options = {"category": "team", "value": "value", "title": "Audits", "unit": "pct"}
+    keep_charts_in(tmp_path)
+    try:
+        drawn = bar_breakdown(frame, **options)
+        kept = bar_breakdown(frame.copy(), **options)
+        changed = bar_breakdown(frame.assign(value=[72.0, 60.0]), **options)
+        retitled = bar_breakdown(frame, **{**options, "title": "Audits this quarter"})
+    finally:
+        keep_charts_in(None)
+    assert drawn.figure is not None and kept.figure is None
+    assert kept.svg() == drawn.svg() and kept.alt_text == drawn.alt_text
+    assert changed.figure is not None and changed.svg() != drawn.svg()
+    assert retitled.figure is not None
+    assert len(list(tmp_path.glob("*.pickle"))) == 3
+    assert bar_breakdown(frame, **options).figure is not None  # not kept: drawn

@@ -23,14 +23,19 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import html
 import io
+import logging
+import os
+import pickle
 import re
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ParamSpec
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
@@ -47,6 +52,8 @@ from matplotlib.transforms import ScaledTranslation
 from selfeval.narrative import format_value, join_words, period_label, plural
 from selfeval.rag import is_missing
 from selfeval.spc import summarise
+
+log = logging.getLogger("selfeval")
 
 # Okabe-Ito colour-blind-safe palette
 BLUE = "#0072B2"
@@ -106,14 +113,21 @@ _SVG_SIZE = re.compile(r'(<svg\b[^>]*?)width="([\d.]+)pt" height="([\d.]+)pt"')
 
 @dataclass
 class Chart:
-    """A finished chart and the text alternative that says what it shows."""
+    """A finished chart and the text alternative that says what it shows.
 
-    figure: Figure
+    ``figure`` is None for a chart read back from the kept charts (``keep_charts_in``), which
+    has its SVG already.
+    """
+
+    figure: Figure | None
     alt_text: str
+    _svg: str | None = field(default=None, repr=False)
 
     def svg(self) -> str:
-        """The chart as a standalone SVG document."""
-        return figure_to_svg(self.figure)
+        """The chart as a standalone SVG document (drawn once)."""
+        if self._svg is None:
+            self._svg = figure_to_svg(self.figure)
+        return self._svg
 
     def data_uri(self) -> str:
         return to_data_uri(self.svg())
@@ -125,6 +139,66 @@ class Chart:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+
+# --- kept charts --------------------------------------------------------------------------------
+
+_P = ParamSpec("_P")
+_kept_in: Path | None = None
+
+
+def keep_charts_in(folder: Path | None) -> None:
+    """Keep every chart drawn from now on in ``folder`` and reuse it when the same chart (same
+    function, same data and options, same selfeval and matplotlib) is asked for again; None
+    stops. A rerun on the same extract, with only the commentary changed, draws nothing again.
+    """
+    global _kept_in
+    _kept_in = Path(folder) if folder is not None else None
+
+
+def _chart_key(draw: Callable[..., Chart], args: tuple, kwargs: dict) -> str | None:
+    """A digest of everything a chart is drawn from, or None when the arguments do not pickle."""
+    from selfeval.cache import package_fingerprint
+
+    try:
+        data = pickle.dumps((draw.__name__, args, sorted(kwargs.items())), protocol=5)
+    except Exception:  # noqa: BLE001 - such a chart is simply drawn every time
+        return None
+    digest = hashlib.sha256(data)
+    digest.update(f"{package_fingerprint()} {mpl.__version__}".encode())
+    return digest.hexdigest()
+
+
+def _kept(draw: Callable[_P, Chart]) -> Callable[_P, Chart]:
+    """Chart function decorator: the chart from the kept charts when it is there."""
+
+    @functools.wraps(draw)
+    def kept_or_drawn(*args: _P.args, **kwargs: _P.kwargs) -> Chart:
+        folder = _kept_in
+        key = _chart_key(draw, args, kwargs) if folder is not None else None
+        if folder is None or key is None:
+            return draw(*args, **kwargs)
+        path = folder / f"{key}.pickle"
+        try:
+            with path.open("rb") as handle:
+                alt_text, svg = pickle.load(handle)
+            return Chart(None, alt_text, svg)
+        except FileNotFoundError:
+            pass
+        except Exception:  # noqa: BLE001 - a damaged kept chart is drawn again
+            log.debug("Kept chart %s unreadable", path, exc_info=True)
+        chart = draw(*args, **kwargs)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with temp.open("wb") as handle:
+                pickle.dump((chart.alt_text, chart.svg()), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            temp.replace(path)
+        except OSError:
+            log.debug("Chart not kept in %s", folder, exc_info=True)
+        return chart
+
+    return kept_or_drawn
 
 
 #: figures laid out by ``_fit``: they are written as they are, without a tight bounding box
@@ -568,6 +642,7 @@ def _target_line(ax: Axes, target: float | None, unit: str | None, horizontal: b
     draw(float(target), color=BLACK, linestyle="-.", linewidth=1.4, label=label, zorder=2)
 
 
+@_kept
 def spc_chart(
     xmr_frame: pd.DataFrame, *, title: str, unit: str | None, target: float | None = None
 ) -> Chart:
@@ -650,6 +725,7 @@ def _rag_of(frame: pd.DataFrame, rag: str | None) -> list[str]:
     return ["" if is_missing(v) and not isinstance(v, str) else str(v) for v in frame[rag]]
 
 
+@_kept
 def bar_breakdown(
     frame: pd.DataFrame,
     *,
@@ -708,6 +784,7 @@ def bar_breakdown(
     return Chart(figure, _bar_alt_text(categories, values, ratings, title, unit, target))
 
 
+@_kept
 def overview_heatmap(frame: pd.DataFrame) -> Chart:
     """The priorities at a glance: counts of measures and overdue actions, one row per priority
     (numbers printed in every cell, so the shade only repeats what the number says)."""
@@ -768,6 +845,7 @@ def _bar_alt_text(
     return text
 
 
+@_kept
 def back_to_back(
     table: pd.DataFrame,
     *,
@@ -846,6 +924,7 @@ def _back_to_back_alt_text(
     return text
 
 
+@_kept
 def small_multiples(
     frame: pd.DataFrame,
     *,
@@ -905,6 +984,7 @@ def _is_date(values: pd.Series) -> bool:
     )
 
 
+@_kept
 def distribution_bands(
     frame: pd.DataFrame,
     *,

@@ -126,27 +126,11 @@ def stored_identifying_values(
     """`identifying_values`, kept in `cache` (a file in the extract's own store, as sensitive as
     the store itself) and reused while `key` (the extract's inputs and these columns) is the same.
     """
-    import pickle
+    from selfeval.cache import keyed
 
     expected = (key, sorted(columns), MIN_REDACTED_LENGTH)
-    if cache is not None and cache.is_file():
-        try:
-            with cache.open("rb") as handle:
-                saved_key, values = pickle.load(handle)
-            if saved_key == expected:
-                return Withheld(values)
-        except Exception:  # noqa: BLE001 - a cache: compute the values again
-            pass
-    withheld = identifying_values(tables, columns)
-    if cache is not None and cache.parent.is_dir():
-        try:
-            temp = cache.with_name(f".{cache.name}.tmp")
-            with temp.open("wb") as handle:
-                pickle.dump((expected, withheld.values), handle, pickle.HIGHEST_PROTOCOL)
-            temp.replace(cache)
-        except OSError:
-            pass
-    return withheld
+    values = keyed(cache, expected, lambda: identifying_values(tables, columns).values)
+    return Withheld(values)
 
 
 _WORD = re.compile(r"\w+")

@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from selfeval import __version__
+from selfeval.cache import keyed, package_fingerprint
 from selfeval.config import data_dir, load_settings, notebooks_dir, rendered_dir
 from selfeval.errors import UserError
 from selfeval.kernels import KERNEL_ARGUMENTS, KERNEL_NAME, KernelSupply, stop_kernel
@@ -254,7 +255,13 @@ def _run_in(
     _say("Computing measures ...")
     t0 = time.monotonic()
     catalogue = load_catalogue()
-    measures = compute_measures(extract.tables, period_end, settings=settings, catalogue=catalogue)
+    measures = keyed(
+        _store_file(extract_dir, f"measures-{period_end.isoformat()}.pickle"),
+        (extract.inputs, period_end, repr(settings), repr(catalogue), package_fingerprint()),
+        lambda: compute_measures(
+            extract.tables, period_end, settings=settings, catalogue=catalogue
+        ),
+    )
     if options.suppress_below:
         from selfeval.protect import suppress_small_numbers
 

@@ -16,7 +16,6 @@ from selfeval.pages.context import (
     SUMMARY_ID,
     PageContext,
     ilacs_judgements,
-    load_context,
     load_page_config,
     normalise_measures,
     read_commentary,
@@ -24,6 +23,7 @@ from selfeval.pages.context import (
 )
 from selfeval.pages.display import (
     index_summary_html,
+    load_context,
     show_actions_summary,
     show_audits,
     show_changes,

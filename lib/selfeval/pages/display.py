@@ -12,10 +12,22 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML, display
 
+from selfeval import charts
+from selfeval.pages import context
 from selfeval.pages import sections as sx
 from selfeval.pages import summary as sm
-from selfeval.pages.context import PageContext, ilacs_judgements
+from selfeval.pages.context import SUMMARY_ID, PageContext, ilacs_judgements
 from selfeval.pages.html import bullets, esc, html_table, paragraph
+
+
+def load_context(
+    period_end: str = "", extract_dir: str = "", priority_id: str = SUMMARY_ID, output_dir: str = ""
+) -> PageContext:
+    """A notebook's page context (`context.load_context`); the page's charts are kept beside
+    the extract's store, so a rerun on the same extract draws none of them again."""
+    ctx = context.load_context(period_end, extract_dir, priority_id, output_dir)
+    charts.keep_charts_in(context.kept_charts_folder(ctx.extract_dir) if ctx.extract_dir else None)
+    return ctx
 
 
 def show_html(fragment: str) -> None:
@@ -82,7 +94,6 @@ def show_spc_charts(ctx: PageContext, limit: int = 4) -> None:
 
 
 def show_team_breakdowns(ctx: PageContext) -> None:
-    from selfeval import charts
 
     parts = sx.team_sections(ctx)
     if not parts:
@@ -104,7 +115,6 @@ def show_team_breakdowns(ctx: PageContext) -> None:
 
 
 def show_audits(ctx: PageContext) -> None:
-    from selfeval import charts
 
     html = sx.audit_html(ctx)
     show_html(html)
@@ -128,7 +138,6 @@ def show_audits(ctx: PageContext) -> None:
 
 
 def show_cohort_profiles(ctx: PageContext) -> None:
-    from selfeval import charts
 
     profiles = sx.cohort_profiles(ctx)
     if not profiles:
@@ -226,7 +235,6 @@ def show_measures_that_matter(ctx: PageContext) -> None:
 
 
 def show_priority_overview(ctx: PageContext) -> None:
-    from selfeval import charts
 
     frame = _overview(ctx, sm.summary_data(ctx))
     show_html(
