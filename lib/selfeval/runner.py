@@ -20,27 +20,23 @@ import re
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from selfeval import __version__
 from selfeval.cache import keyed, package_fingerprint
 from selfeval.config import data_dir, load_settings, notebooks_dir, rendered_dir
 from selfeval.errors import UserError
 from selfeval.kernels import KERNEL_ARGUMENTS, KERNEL_NAME, KernelSupply, stop_kernel
-from selfeval.protect import (
-    SENSITIVE_COLUMNS,
-    Withheld,
-    neutralise_formulas,
-    redact_text,
-    redact_values,
-    stored_identifying_values,
-)
+
+if TYPE_CHECKING:  # pandas and what needs it load after the kernels have started
+    import pandas as pd
+
+    from selfeval.protect import Withheld
 
 log = logging.getLogger("selfeval")
 
@@ -233,6 +229,12 @@ def _run_in(
     from selfeval import publish
     from selfeval.extract import load_extract
     from selfeval.measures import compute_measures, load_catalogue
+    from selfeval.protect import (
+        SENSITIVE_COLUMNS,
+        neutralise_formulas,
+        redact_values,
+        stored_identifying_values,
+    )
 
     settings = load_settings()
     log.info("selfeval %s: extract %s", __version__, extract_dir)
@@ -300,10 +302,14 @@ def _run_in(
         "extract_dir": str(extract_dir),
         "output_dir": str(build),
     }
-    _execute_and_render(build, sections, params, nav, pack_info, options, supply)
 
-    write_definitions_page(build, catalogue, nav, pack_info)
-    write_quality_page(build, extract.summary, quality, nav, pack_info)
+    def other_pages() -> None:
+        write_definitions_page(build, catalogue, nav, pack_info)
+        write_quality_page(build, extract.summary, quality, nav, pack_info)
+
+    _execute_and_render(
+        build, sections, params, nav, pack_info, options, supply, meanwhile=other_pages
+    )
     publish.write_index(
         build,
         pack_info=pack_info,
@@ -401,9 +407,10 @@ def _execute_and_render(
     pack_info: dict[str, str],
     options: RunOptions,
     supply: KernelSupply | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> None:
     """Run notebooks in parallel (each in its own kernel, from `supply` when given); render each
-    in this thread."""
+    in this thread, which first does `meanwhile` (pages that need no notebook) once they run."""
     from selfeval import publish
 
     total = len(sections)
@@ -416,6 +423,8 @@ def _execute_and_render(
             for section in sections
         }
         pending = set(futures)
+        if meanwhile is not None:
+            meanwhile()
         while pending:
             finished, pending = wait(pending, timeout=15, return_when=FIRST_COMPLETED)
             if not finished:
@@ -572,6 +581,8 @@ QUALITY_HEADINGS = {
 
 def readable_quality_table(frame: pd.DataFrame) -> pd.DataFrame:
     """A data-quality table for readers: plain headings, blanks not 'None', 1,234 not 1234."""
+    import pandas as pd
+
     out = frame.rename(columns=QUALITY_HEADINGS).astype(object)
     out = out.where(out.notna(), "")
     for column in out:
@@ -658,10 +669,12 @@ class _Redactor(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self.values: Withheld = Withheld()
+        self.values: Withheld | None = None
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self.values:
+            from selfeval.protect import redact_text
+
             record.msg = redact_text(record.getMessage(), self.values)
             record.args = None
         return True
@@ -673,7 +686,7 @@ _LOG_REDACTOR = _Redactor()
 def _start_log(path: Path) -> logging.Handler:
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    _LOG_REDACTOR.values = Withheld()
+    _LOG_REDACTOR.values = None
     handler.addFilter(_LOG_REDACTOR)
     log.addHandler(handler)
     log.setLevel(logging.INFO)

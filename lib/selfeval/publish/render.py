@@ -43,9 +43,31 @@ class NavItem:
 @functools.cache
 def _exporter():
     """The one HTML exporter shared by every page of every run in this process."""
-    from nbconvert import HTMLExporter
+    from nbconvert import HTMLExporter, TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-    return HTMLExporter(
+    class ReaderExporter(HTMLExporter):
+        """nbconvert's HTML exporter without its last step, which parses the whole page again
+        with BeautifulSoup (a third of a page's export time) to give images without alt text
+        a placeholder and make every output area a tab stop: `make_inert` gives such images
+        alt text, and a reader page's outputs never scroll, so they need no tab stops."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            info = nb.metadata.get("language_info", {})
+            lexer = info.get("pygments_lexer", info.get("name", None))
+            highlight = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            data_types = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight)
+            self.register_filter("filter_data_type", data_types)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReaderExporter(
         template_name="selfeval",
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         exclude_input=True,
