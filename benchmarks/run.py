@@ -7,10 +7,13 @@ Prints, in one run on this machine:
   process followed by a separate `jupyter nbconvert --to html --no-input` process;
 - the floor: as many notebooks that only import pandas and seaborn and draw one chart, run and
   rendered by the pack's own runner;
-- the ratios pack / baseline and pack / floor, for reruns and for the first run;
+- the ratios pack / baseline and pack / floor, for reruns (pack / floor as the median of each
+  rerun over the floor run just before it) and for the first run;
+- the CPU seconds of pack and floor (all their processes), which vary less than wall time on a
+  shared machine;
 - `selfeval measures` time and peak memory at --scale 1, 10 and 30 (first read and store reused).
 
-Usage: python benchmarks/run.py [--scales 1,10,30] [--skip-baseline] [--repeats 3]
+Usage: python benchmarks/run.py [--scales 1,10,30] [--skip-baseline] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -18,18 +21,38 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 TARGETS = {"pack/baseline": 0.25, "pack/floor": 1.5, "first/floor": 1.5, "first/baseline": 0.25}
+
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) used so far by this process and every process it waited
+    for, kernels included."""
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+    )
+
+
+@dataclass
+class Timing:
+    wall: float
+    cpu: float
 
 
 def timed(cmd: list[str], **kwargs) -> tuple[float, subprocess.CompletedProcess]:
@@ -48,9 +71,10 @@ def sample_extract() -> Path:
     return resolve_extract_dir(ROOT / "data" / "sample")
 
 
-def pack_time(extract: Path, out: Path) -> float:
+def pack_time(extract: Path, out: Path) -> Timing:
+    cpu = cpu_seconds()
     seconds, _ = timed([str(BIN / "selfeval"), "run", "--data", str(extract), "--out", str(out)])
-    return seconds
+    return Timing(seconds, cpu_seconds() - cpu)
 
 
 def baseline_time(extract: Path, period_end: str, work: Path) -> float:
@@ -113,7 +137,7 @@ plt.show()
 FLOOR_IMPORTS = ("pandas", "seaborn", "matplotlib.pyplot")
 
 
-def floor_time(count: int, work: Path, jobs: int) -> float:
+def floor_time(count: int, work: Path, jobs: int) -> Timing:
     """Notebooks that only import pandas/seaborn and draw one chart, through the pack's runner."""
     import nbformat
 
@@ -152,7 +176,7 @@ def floor_time(count: int, work: Path, jobs: int) -> float:
         "command": "bench",
         "service": "",
     }
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     # The pack's kernel supply too, warming what the floor imports (not selfeval).
     with KernelSupply(count, folder, modules=FLOOR_IMPORTS, ahead=jobs) as supply:
         _execute_and_render(
@@ -164,14 +188,14 @@ def floor_time(count: int, work: Path, jobs: int) -> float:
             RunOptions(jobs=jobs),
             supply,
         )
-    seconds = time.perf_counter() - start
+    timing = Timing(time.perf_counter() - start, cpu_seconds() - cpu)
     failed = [s.slug for s in sections if s.status != "ok"]
     if failed:
         raise SystemExit(f"floor notebooks failed: {failed}")
     chartless = [s.slug for s in sections if "data:image/png" not in (build / s.href).read_text()]
     if chartless:
         raise SystemExit(f"floor notebooks drew no chart: {chartless}")
-    return seconds
+    return timing
 
 
 def measures_at_scale(scale: float, work: Path) -> dict[str, float]:
@@ -229,8 +253,8 @@ def _remove_store(extract: Path) -> None:
         shutil.rmtree(store_path(extract, root), ignore_errors=True)
 
 
-def spread(seconds: list[float]) -> str:
-    return ", ".join(f"{s:.1f}" for s in seconds)
+def spread(timings: list[Timing]) -> str:
+    return ", ".join(f"{t.wall:.1f}" for t in timings)
 
 
 def growth(rows: dict[float, dict[str, float]], key: str) -> str:
@@ -253,7 +277,10 @@ def main() -> int:
     parser.add_argument("--scales", default="1,10,30")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument(
-        "--repeats", type=int, default=3, help="pack and floor runs (the median is reported)"
+        "--repeats",
+        type=int,
+        default=5,
+        help="pack reruns and floor runs, alternating (medians are reported)",
     )
     args = parser.parse_args()
     jobs = os.cpu_count() or 1
@@ -276,20 +303,31 @@ def main() -> int:
         for attempt in range(args.repeats):
             floors.append(floor_time(len(notebooks), work / f"floor-{attempt}", jobs))
             packs.append(pack_time(extract, work / "rendered"))
-        pack, floor = statistics.median(packs), statistics.median(floors)
+        pack = statistics.median(t.wall for t in packs)
+        floor = statistics.median(t.wall for t in floors)
         print(
             f"pack      selfeval run ({len(notebooks)} notebooks, --jobs {jobs}), first run on "
-            f"the extract: {first:7.1f} s"
+            f"the extract: {first.wall:5.1f} s  (CPU {first.cpu:.1f} s)"
         )
         print(
-            f"pack      selfeval run, rerun (measures and charts kept): {pack:7.1f} s"
-            f"  (median of {spread(packs)})"
+            f"pack      rerun (measures and charts kept): {pack:5.1f} s  "
+            f"(median of {spread(packs)})"
         )
         print(
             f"floor     {len(notebooks)} import-and-one-chart notebooks, same runner: "
-            f"{floor:7.1f} s  (median of {spread(floors)})"
+            f"{floor:5.1f} s  (median of {spread(floors)})"
         )
-        ratios = {"pack/floor": pack / floor, "first/floor": first / floor}
+        # Each rerun against the floor run just before it, so a slow spell on a shared
+        # machine slows both sides of a ratio; the median of those ratios is the verdict.
+        paired = statistics.median(p.wall / f.wall for p, f in zip(packs, floors, strict=True))
+        print(
+            f"cpu       pack rerun {statistics.median(t.cpu for t in packs):.1f} s, floor "
+            f"{statistics.median(t.cpu for t in floors):.1f} s (all processes, medians)"
+        )
+        ratios = {
+            "pack/floor": paired,
+            "first/floor": first.wall / floor,
+        }
         if not args.skip_baseline:
             period_end = extract.name
             base_dir = work / "baseline"
@@ -301,7 +339,7 @@ def main() -> int:
                 f"{baseline:7.1f} s"
             )
             ratios["pack/baseline"] = pack / baseline
-            ratios["first/baseline"] = first / baseline
+            ratios["first/baseline"] = first.wall / baseline
         for name, ratio in ratios.items():
             verdict = "meets" if ratio <= TARGETS[name] else "MISSES"
             print(f"ratio     {name:<14} {ratio:5.2f}  ({verdict} target <= {TARGETS[name]})")

@@ -34,3 +34,20 @@ def test_unreadable_or_missing_store_computes(tmp_path):
 def test_package_fingerprint_is_a_stable_digest():
     assert len(package_fingerprint()) == 64
     assert package_fingerprint() == package_fingerprint()
+
+
+def test_content_digest_follows_the_cells_not_the_objects(tmp_path):
+    import pandas as pd
+
+    from selfeval.cache import content_digest
+
+    frame = pd.DataFrame({"team": ["North", "South", "North"], "value": [1.0, 2.0, 3.0]})
+    frame.to_parquet(tmp_path / "f.parquet")
+    first, second = (pd.read_parquet(tmp_path / "f.parquet") for _ in range(2))
+    assert content_digest(first, "2022-03-31") == content_digest(second, "2022-03-31")
+    assert content_digest(frame.assign(value=[1.0, 2.0, 4.0])) != content_digest(frame)
+    assert content_digest(frame.rename(columns={"value": "n"})) != content_digest(frame)
+    with_target = frame.copy()
+    with_target.attrs["target"] = 80.0
+    assert content_digest(with_target) != content_digest(frame)
+    assert content_digest({"a": 1, "b": [frame]}) == content_digest({"b": [second], "a": 1})

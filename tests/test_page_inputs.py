@@ -61,3 +61,42 @@ def test_unreadable_page_inputs_mean_parse_again(tmp_path) -> None:
     (tmp_path / PAGE_INPUTS_FILE).write_bytes(b"not a pickle")
     assert read_page_inputs(tmp_path) is None
     assert read_page_inputs(None) is None
+
+
+def test_lines_kept_from_an_earlier_run_are_reused_only_for_the_same_measures(
+    tmp_path, monkeypatch
+) -> None:
+    import json
+    from datetime import date
+
+    from selfeval.pages import measures_view
+    from selfeval.pages.precompute import write_line_results
+    from selfeval.runner import resolve_extract_dir
+
+    extract = resolve_extract_dir(None)
+    (tmp_path / "build").mkdir()
+    build = _build(tmp_path / "build")
+    (build / "run.json").write_text(
+        json.dumps({"extract_dir": str(extract), "period_end": "2022-03-31"}), encoding="utf-8"
+    )
+    write_page_inputs(build)
+    kept = tmp_path / "lines.pickle"
+    evaluated = []
+    real = measures_view.evaluate_line
+
+    def counting(*args, **kwargs):
+        evaluated.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(measures_view, "evaluate_line", counting)
+    write_line_results(date(2022, 3, 31), extract, build, kept)
+    first = len(evaluated)
+    assert first > 0 and kept.is_file()
+    write_line_results(date(2022, 3, 31), extract, build, kept)
+    assert len(evaluated) == first  # every line read back
+    measures = pd.read_csv(build / "measures.csv")
+    measures.loc[0, "value"] = 9.0
+    measures.to_csv(build / "measures.csv", index=False)
+    write_page_inputs(build)
+    write_line_results(date(2022, 3, 31), extract, build, kept)
+    assert len(evaluated) == 2 * first  # changed measures: every line evaluated again

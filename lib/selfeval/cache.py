@@ -38,24 +38,77 @@ def package_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def content_digest(*values: Any) -> str:
+    """sha256 of ``values`` by content: a DataFrame or Series by its cells, index, names, dtypes
+    and attrs (its pickle is not stable: equal strings may or may not be shared objects);
+    lists, tuples and dicts item by item; anything else by its pickle."""
+    digest = hashlib.sha256()
+    for value in values:
+        _feed(digest, value)
+    return digest.hexdigest()
+
+
+def _feed(digest: Any, value: Any) -> None:
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame | pd.Series):
+        names = list(value.columns) if isinstance(value, pd.DataFrame) else [value.name]
+        dtypes = list(value.dtypes) if isinstance(value, pd.DataFrame) else [value.dtype]
+        digest.update(repr((type(value).__name__, names, dtypes, value.index.names)).encode())
+        try:
+            rows = pd.util.hash_pandas_object(value, index=True).to_numpy()
+        except TypeError:  # cells pandas cannot hash (lists, dicts): their pickle
+            digest.update(pickle.dumps(value, protocol=5))
+        else:
+            digest.update(rows.tobytes())
+        _feed(digest, dict(value.attrs))
+    elif isinstance(value, list | tuple):
+        digest.update(f"{type(value).__name__}{len(value)}".encode())
+        for item in value:
+            _feed(digest, item)
+    elif isinstance(value, dict):
+        digest.update(f"dict{len(value)}".encode())
+        for key, item in sorted(value.items(), key=lambda pair: repr(pair[0])):
+            _feed(digest, key)
+            _feed(digest, item)
+    else:
+        digest.update(pickle.dumps(value, protocol=5))
+
+
+_MISSING = object()
+
+
+def read_kept(path: Path | None, key: Any, default: Any = None) -> Any:
+    """The value kept at ``path`` if it was computed under ``key``, else ``default``."""
+    if path is None or not path.is_file():
+        return default
+    try:
+        with path.open("rb") as handle:
+            saved_key, value = pickle.load(handle)
+    except Exception:  # noqa: BLE001 - a cache: compute it again
+        log.debug("Cache %s unreadable; computing again", path, exc_info=True)
+        return default
+    return value if saved_key == key else default
+
+
+def write_kept(path: Path | None, key: Any, value: Any) -> None:
+    """Keep ``value`` at ``path`` under ``key`` (nothing when there is no store folder)."""
+    if path is None or not path.parent.is_dir():
+        return
+    temp = path.with_name(f".{path.name}.tmp")
+    try:
+        with temp.open("wb") as handle:
+            pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temp.replace(path)
+    except OSError:
+        log.debug("Cache %s not written", path, exc_info=True)
+
+
 def keyed(path: Path | None, key: Any, compute: Callable[[], T]) -> T:
     """The result kept at ``path`` if it was computed under ``key``, else ``compute()`` (kept
     at ``path`` for next time). ``path`` None (no store) always computes."""
-    if path is not None and path.is_file():
-        try:
-            with path.open("rb") as handle:
-                saved_key, value = pickle.load(handle)
-            if saved_key == key:
-                return value
-        except Exception:  # noqa: BLE001 - a cache: compute it again
-            log.debug("Cache %s unreadable; computing again", path, exc_info=True)
-    value = compute()
-    if path is not None and path.parent.is_dir():
-        temp = path.with_name(f".{path.name}.tmp")
-        try:
-            with temp.open("wb") as handle:
-                pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            temp.replace(path)
-        except OSError:
-            log.debug("Cache %s not written", path, exc_info=True)
+    value = read_kept(path, key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        write_kept(path, key, value)
     return value

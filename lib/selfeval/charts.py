@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import html
 import io
 import logging
@@ -158,15 +157,12 @@ def keep_charts_in(folder: Path | None) -> None:
 
 def _chart_key(draw: Callable[..., Chart], args: tuple, kwargs: dict) -> str | None:
     """A digest of everything a chart is drawn from, or None when the arguments do not pickle."""
-    from selfeval.cache import package_fingerprint
+    from selfeval.cache import content_digest, package_fingerprint
 
     try:
-        data = pickle.dumps((draw.__name__, args, sorted(kwargs.items())), protocol=5)
-    except Exception:  # noqa: BLE001 - such a chart is simply drawn every time
+        return content_digest(draw.__name__, args, kwargs, package_fingerprint(), mpl.__version__)
+    except Exception:  # noqa: BLE001 - arguments that do not pickle: drawn every time
         return None
-    digest = hashlib.sha256(data)
-    digest.update(f"{package_fingerprint()} {mpl.__version__}".encode())
-    return digest.hexdigest()
 
 
 def _kept(draw: Callable[_P, Chart]) -> Callable[_P, Chart]:

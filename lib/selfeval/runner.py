@@ -370,7 +370,8 @@ def _precompute_pages(build: Path, period_end: date, extract_dir: Path) -> None:
     t0 = time.monotonic()
     try:
         write_page_inputs(build)
-        write_line_results(period_end, extract_dir, build)
+        kept = _store_file(extract_dir, f"lines-{period_end.isoformat()}.pickle")
+        write_line_results(period_end, extract_dir, build, kept)
     except Exception:  # noqa: BLE001 - the notebooks evaluate their lines themselves instead
         log.warning("Page precompute failed (pages evaluate lines):\n%s", traceback.format_exc())
         return

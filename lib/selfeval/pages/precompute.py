@@ -12,16 +12,28 @@ import pickle
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
+
+from selfeval.cache import content_digest, package_fingerprint, read_kept, write_kept
 from selfeval.pages.context import LINE_RESULTS_FILE, SUMMARY_ID, load_context
 
 
-def write_line_results(period_end: date, extract_dir: Path, build: Path) -> Path:
-    """Evaluate the lines of every page of this build and write them to the build folder."""
+def write_line_results(
+    period_end: date, extract_dir: Path, build: Path, kept: Path | None = None
+) -> Path:
+    """Evaluate the lines of every page of this build and write them to the build folder.
+
+    With ``kept`` (a file beside the extract's store), lines evaluated by an earlier run on
+    the same measures, history and code are reused and only new lines are evaluated.
+    """
     from selfeval.pages import sections as sx
     from selfeval.pages import summary as sm
     from selfeval.plan import load_measures_that_matter
 
     ctx = load_context(period_end.isoformat(), str(extract_dir), SUMMARY_ID, str(build))
+    key = line_results_key(ctx.measures, ctx.history, period_end)
+    ctx.line_results.clear()  # not a build's earlier file: what is kept, or nothing
+    ctx.line_results.update(read_kept(kept, key, {}))
     for priority in ctx.settings.priorities:
         page = dataclasses.replace(ctx, priority_id=priority.id)  # shares ctx.line_results
         page._history = ctx.history  # type: ignore[attr-defined]
@@ -38,4 +50,11 @@ def write_line_results(period_end: date, extract_dir: Path, build: Path) -> Path
     path = build / LINE_RESULTS_FILE
     with path.open("wb") as handle:
         pickle.dump(ctx.line_results, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    write_kept(kept, key, ctx.line_results)
     return path
+
+
+def line_results_key(measures: pd.DataFrame, history: pd.DataFrame | None, period_end: date) -> str:
+    """A digest of everything an evaluated line depends on besides the line itself (which keys
+    each result): the measures, the history, the period end and selfeval's own files."""
+    return content_digest(measures, history, period_end, package_fingerprint())
