@@ -1,19 +1,19 @@
 """`make bench`: the pack against the naive way and against the floor; measures at scale.
 
 Prints, in one run on this machine:
-- the full pack's wall time on the sample extract (`selfeval run`): its first run on the
-  extract, and the median of reruns (which reuse the measures and charts the first run kept);
+- the full pack's wall time on the sample extract (`selfeval run`): a first run on the extract
+  (nothing kept) and a rerun (which reuses the measures, lines and charts the first run kept);
 - the naive baseline: `selfeval measures`, then each notebook as a separate `papermill` CLI
   process followed by a separate `jupyter nbconvert --to html --no-input` process;
 - the floor: as many notebooks that only import pandas and seaborn and draw one chart, run and
   rendered by the pack's own runner;
-- the ratios pack / baseline and pack / floor, for reruns (pack / floor as the median of each
-  rerun over the floor run just before it) and for the first run;
+- the ratios pack / baseline and pack / floor, for first runs and reruns (pack / floor as the
+  median over rounds of each pack run against the floor run of its round);
 - the CPU seconds of pack and floor (all their processes), which vary less than wall time on a
   shared machine;
 - `selfeval measures` time and peak memory at --scale 1, 10 and 30 (first read and store reused).
 
-Usage: python benchmarks/run.py [--scales 1,10,30] [--skip-baseline] [--repeats 5]
+Usage: python benchmarks/run.py [--scales 1,10,30] [--skip-baseline] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -233,24 +233,29 @@ def measures_at_scale(scale: float, work: Path) -> dict[str, float]:
 
 
 def _remove_kept_results(extract: Path) -> None:
-    """Drop the measures and charts earlier runs kept beside the extract's store."""
-    from selfeval.extract.store import default_store_root, store_path
+    """Drop the measures, lines and charts earlier runs kept beside the extract's store."""
+    from selfeval.config import default_store_root, store_path
 
     root = default_store_root()
     if root is not None:
         store = store_path(extract, root)
         shutil.rmtree(store / "charts", ignore_errors=True)
-        for kept in store.glob("measures-*.pickle"):
+        for kept in [*store.glob("measures-*.pickle"), *store.glob("lines-*.pickle")]:
             kept.unlink()
 
 
 def _remove_store(extract: Path) -> None:
     """Drop the benchmark extract's parquet store (it is child-level and can be large)."""
-    from selfeval.extract.store import default_store_root, store_path
+    from selfeval.config import default_store_root, store_path
 
     root = default_store_root()
     if root is not None:
         shutil.rmtree(store_path(extract, root), ignore_errors=True)
+
+
+def paired(runs: list[Timing], floors: list[Timing]) -> float:
+    """The median of each run's wall time over the floor's in the same round."""
+    return statistics.median(r.wall / f.wall for r, f in zip(runs, floors, strict=True))
 
 
 def spread(timings: list[Timing]) -> str:
@@ -294,39 +299,42 @@ def main() -> int:
         work = Path(tmp)
         # Warm the parquet store so the pack and the baseline both read it, as analysts do.
         timed([str(BIN / "selfeval"), "validate", str(extract), "--out", str(work / "dq.csv")])
-        # The first run keeps the measures and charts; later runs (an analyst rerunning while
-        # writing commentary) reuse them. Pack reruns and floor alternate, so a busy spell on
-        # the machine hits both alike.
-        _remove_kept_results(extract)
-        first = pack_time(extract, work / "rendered")
-        packs, floors = [], []
+        # Each round: the floor, a first run on the extract (nothing kept), then a rerun (the
+        # measures, lines and charts the first run kept are reused, as when an analyst reruns
+        # the pack while writing commentary). Each pack run is compared with the floor run of
+        # its round, so a slow spell on a shared machine slows both sides of a ratio; the
+        # medians of those ratios are the verdicts.
+        firsts, packs, floors = [], [], []
         for attempt in range(args.repeats):
             floors.append(floor_time(len(notebooks), work / f"floor-{attempt}", jobs))
+            _remove_kept_results(extract)
+            firsts.append(pack_time(extract, work / "rendered"))
             packs.append(pack_time(extract, work / "rendered"))
+        first = statistics.median(t.wall for t in firsts)
         pack = statistics.median(t.wall for t in packs)
         floor = statistics.median(t.wall for t in floors)
         print(
             f"pack      selfeval run ({len(notebooks)} notebooks, --jobs {jobs}), first run on "
-            f"the extract: {first.wall:5.1f} s  (CPU {first.cpu:.1f} s)"
+            f"the extract: {first:5.1f} s  (median of {spread(firsts)})"
         )
         print(
-            f"pack      rerun (measures and charts kept): {pack:5.1f} s  "
+            f"pack      rerun (measures, lines and charts kept): {pack:5.1f} s  "
             f"(median of {spread(packs)})"
         )
         print(
             f"floor     {len(notebooks)} import-and-one-chart notebooks, same runner: "
             f"{floor:5.1f} s  (median of {spread(floors)})"
         )
-        # Each rerun against the floor run just before it, so a slow spell on a shared
-        # machine slows both sides of a ratio; the median of those ratios is the verdict.
-        paired = statistics.median(p.wall / f.wall for p, f in zip(packs, floors, strict=True))
         print(
-            f"cpu       pack rerun {statistics.median(t.cpu for t in packs):.1f} s, floor "
-            f"{statistics.median(t.cpu for t in floors):.1f} s (all processes, medians)"
+            "cpu       medians, all processes: "
+            + ", ".join(
+                f"{name} {statistics.median(t.cpu for t in runs):.1f} s"
+                for name, runs in (("first run", firsts), ("rerun", packs), ("floor", floors))
+            )
         )
         ratios = {
-            "pack/floor": paired,
-            "first/floor": first.wall / floor,
+            "pack/floor": paired(packs, floors),
+            "first/floor": paired(firsts, floors),
         }
         if not args.skip_baseline:
             period_end = extract.name
@@ -339,7 +347,7 @@ def main() -> int:
                 f"{baseline:7.1f} s"
             )
             ratios["pack/baseline"] = pack / baseline
-            ratios["first/baseline"] = first.wall / baseline
+            ratios["first/baseline"] = first / baseline
         for name, ratio in ratios.items():
             verdict = "meets" if ratio <= TARGETS[name] else "MISSES"
             print(f"ratio     {name:<14} {ratio:5.2f}  ({verdict} target <= {TARGETS[name]})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -37,6 +38,21 @@ def params_dir() -> Path:
 
 def data_dir() -> Path:
     return project_root() / "data"
+
+
+def default_store_root() -> Path | None:
+    """`<project>/data/store`, where extracts' parquet stores live (None outside a workspace)."""
+    try:
+        return data_dir() / "store"
+    except FileNotFoundError:
+        return None
+
+
+def store_path(folder: Path, store_root: Path) -> Path:
+    """The store folder of one extract folder."""
+    absolute = str(Path(folder).resolve())
+    digest = hashlib.sha256(absolute.encode("utf-8")).hexdigest()[:8]
+    return Path(store_root) / f"{Path(folder).resolve().name}-{digest}"
 
 
 def notebooks_dir() -> Path:

@@ -3,9 +3,11 @@
 Starting a Python kernel and importing pandas, matplotlib and selfeval takes about 1.5 s of CPU
 per notebook. `selfeval run` spends its first seconds on one core (reading the extract,
 computing the measures), so it starts the first kernels then, on the idle core, and keeps one
-kernel starting ahead of each running notebook. Every notebook still gets a kernel of its own,
-used once and then stopped: a warm-up only imports modules (``__import__``) and binds no name,
-so a notebook that forgets an import fails here as it would in JupyterLab.
+kernel starting ahead of each running notebook. matplotlib and seaborn are warmed only when
+charts will be drawn: on a rerun whose charts are all kept, no kernel loads them. Every notebook
+still gets a kernel of its own, used once and then stopped: a warm-up only imports modules
+(``__import__``) and binds no name, so a notebook that forgets an import fails here as it would
+in JupyterLab.
 
 If a kernel cannot be started or warmed, `take` returns None and papermill starts one itself.
 """
@@ -26,7 +28,9 @@ KERNEL_NAME = "python3"
 #: the kernel's own start-up/shut-down chatter stays out of the console and the log
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 #: what a pack notebook imports first; kernels for the pack import these while they wait
-PACK_IMPORTS = ("pandas", "matplotlib", "seaborn", "pyarrow.parquet", "selfeval.pages")
+PACK_IMPORTS = ("pandas", "pyarrow.parquet", "selfeval.pages")
+#: what drawing a chart imports (not needed when every chart of the page is kept)
+DRAWING_IMPORTS = ("matplotlib", "seaborn", "selfeval.chart_drawing")
 STARTUP_TIMEOUT = 120
 
 

@@ -31,7 +31,14 @@ from selfeval import __version__
 from selfeval.cache import keyed, package_fingerprint
 from selfeval.config import data_dir, load_settings, notebooks_dir, rendered_dir
 from selfeval.errors import UserError
-from selfeval.kernels import KERNEL_ARGUMENTS, KERNEL_NAME, KernelSupply, stop_kernel
+from selfeval.kernels import (
+    DRAWING_IMPORTS,
+    KERNEL_ARGUMENTS,
+    KERNEL_NAME,
+    PACK_IMPORTS,
+    KernelSupply,
+    stop_kernel,
+)
 
 if TYPE_CHECKING:  # pandas and what needs it load after the kernels have started
     import pandas as pd
@@ -168,11 +175,24 @@ def run_pack(options: RunOptions) -> RunResult:
     compile_package()
     # Kernels start (and import pandas, matplotlib, selfeval) on the idle core while this
     # process reads the extract and computes the measures.
-    supply = KernelSupply(len(sections), sections[0].notebook.parent, ahead=max(1, options.jobs))
+    supply = KernelSupply(
+        len(sections),
+        sections[0].notebook.parent,
+        modules=kernel_imports(extract_dir),
+        ahead=max(1, options.jobs),
+    )
     try:
         return _run_pack_with(options, extract_dir, sections, supply, started)
     finally:
         supply.close()
+
+
+def kernel_imports(extract_dir: Path) -> tuple[str, ...]:
+    """What each kernel imports while it waits: what the pages need, and matplotlib and seaborn
+    unless an earlier run kept this extract's charts (a rerun then never loads them)."""
+    from selfeval.charts import any_kept
+
+    return PACK_IMPORTS if any_kept(extract_dir) else (*PACK_IMPORTS, *DRAWING_IMPORTS)
 
 
 def _run_pack_with(

@@ -8,7 +8,6 @@ temporary folder and renamed into place, so a crash never leaves half a store.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -25,27 +24,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from selfeval import __version__
+from selfeval.config import default_store_root as default_store_root  # re-exported
+from selfeval.config import store_path as store_path  # re-exported
 from selfeval.extract.model import Extract
 
 log = logging.getLogger(__name__)
 STORE_FORMAT = 1
-
-
-def default_store_root() -> Path | None:
-    """`<project>/data/store`, or None outside a selfeval workspace."""
-    from selfeval.config import data_dir
-
-    try:
-        return data_dir() / "store"
-    except FileNotFoundError:
-        return None
-
-
-def store_path(folder: Path, store_root: Path) -> Path:
-    """The store folder of one extract folder."""
-    absolute = str(Path(folder).resolve())
-    digest = hashlib.sha256(absolute.encode("utf-8")).hexdigest()[:8]
-    return Path(store_root) / f"{Path(folder).resolve().name}-{digest}"
 
 
 def _manifest(extract: Extract) -> dict:

@@ -199,15 +199,6 @@ class StoreTables(Mapping[str, pd.DataFrame]):
         return name in self._names
 
 
-def kept_charts_folder(extract_folder: Path) -> Path | None:
-    """Where the charts drawn from this extract are kept: beside its store (None without one)."""
-    from selfeval.extract.store import default_store_root, store_path
-
-    root = default_store_root()
-    store = store_path(extract_folder, root) if root is not None else None
-    return store / "charts" if store is not None and store.is_dir() else None
-
-
 def stored_extract(folder: Path) -> SimpleNamespace | None:
     """The extract as the runner just stored it (tables read lazily), without hashing the inputs
     or reading every table again; None when there is no usable store (then read the extract)."""

@@ -26,7 +26,7 @@ def load_context(
     """A notebook's page context (`context.load_context`); the page's charts are kept beside
     the extract's store, so a rerun on the same extract draws none of them again."""
     ctx = context.load_context(period_end, extract_dir, priority_id, output_dir)
-    charts.keep_charts_in(context.kept_charts_folder(ctx.extract_dir) if ctx.extract_dir else None)
+    charts.keep_charts_in(charts.kept_folder(ctx.extract_dir) if ctx.extract_dir else None)
     return ctx
 
 
