@@ -13,7 +13,7 @@ Prints, in one run on this machine:
   shared machine;
 - `selfeval measures` time and peak memory at --scale 1, 10 and 30 (first read and store reused).
 
-Usage: python benchmarks/run.py [--scales 1,10,30] [--skip-baseline] [--repeats 3]
+Usage: python benchmarks/run.py [--scales 1,10,30] [--skip-baseline] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -285,7 +285,7 @@ def main() -> int:
         "--repeats",
         type=int,
         default=5,
-        help="pack reruns and floor runs, alternating (medians are reported)",
+        help="rounds of floor, first pack run and rerun (medians are reported)",
     )
     args = parser.parse_args()
     jobs = os.cpu_count() or 1
