@@ -57,8 +57,11 @@ def test_supply_hands_out_warm_kernels_each_used_once(tmp_path) -> None:
         for kernel, name in ((first, "a"), (second, "b")):
             assert kernel is not None
             executed = _run(probe, tmp_path / f"{name}.ipynb", kernel)
+            clients = list(kernel.handed_out)  # papermill's client, left open by papermill
+            assert any(c.channels_running for c in clients)
             stop_kernel(kernel)
             assert not run_sync(kernel.is_alive)()
+            assert not any(c.channels_running for c in clients)  # closed with the kernel
             outputs.append(executed.cells[-1].outputs[0]["text"].split())
     for loaded, bound, *_ in outputs:
         assert (loaded, bound) == ("True", "False")

@@ -14,6 +14,7 @@ If a kernel cannot be started or warmed, `take` returns None and papermill start
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import deque
@@ -39,11 +40,27 @@ def warmup_code(modules: Sequence[str]) -> str:
     return "\n".join(f"__import__({name!r})" for name in modules)
 
 
-async def _start_kernel(cwd: Path, modules: Sequence[str]) -> Any:
-    """Start one kernel in `cwd`, run the warm-up imports, return its (async) kernel manager."""
+@functools.cache
+def _manager_class() -> type:
+    """jupyter_client's async kernel manager, remembering the clients it hands out."""
     from jupyter_client.manager import AsyncKernelManager
 
-    manager = AsyncKernelManager(kernel_name=KERNEL_NAME)
+    class ClientKeepingKernelManager(AsyncKernelManager):
+        """Papermill leaves open the channels of its client on a kernel it did not start
+        (``km=``): a heartbeat thread and five sockets per notebook for the rest of the process.
+        Remembering the clients lets `stop_kernel` close them with the kernel."""
+
+        def client(self, **kwargs: Any) -> Any:
+            client = super().client(**kwargs)
+            self.__dict__.setdefault("handed_out", []).append(client)
+            return client
+
+    return ClientKeepingKernelManager
+
+
+async def _start_kernel(cwd: Path, modules: Sequence[str]) -> Any:
+    """Start one kernel in `cwd`, run the warm-up imports, return its (async) kernel manager."""
+    manager = _manager_class()(kernel_name=KERNEL_NAME)
     await manager.start_kernel(extra_arguments=KERNEL_ARGUMENTS, cwd=str(cwd))
     try:
         client = manager.client()
@@ -77,6 +94,12 @@ def stop_kernel(manager: Any) -> None:
             run_sync(manager.cleanup_resources)()
     except Exception:  # noqa: BLE001 - a kernel that is already gone needs nothing more
         log.debug("Kernel already stopped", exc_info=True)
+    for client in manager.__dict__.pop("handed_out", []):
+        try:
+            if client.channels_running:
+                client.stop_channels()
+        except Exception:  # noqa: BLE001 - closing a finished notebook's channels is best effort
+            log.debug("Kernel client channels already closed", exc_info=True)
 
 
 class KernelSupply:
