@@ -538,7 +538,7 @@ def _target_line(ax: Axes, target: float | None, unit: str | None, horizontal: b
 def spc_chart(
     xmr_frame: pd.DataFrame, *, title: str, unit: str | None, target: float | None = None
 ) -> Chart:
-    """An XmR run chart: points, average, process limits, target and special-cause points."""
+    """Draw ``charts.spc_chart`` (the kept-or-drawn entry point, documented there)."""
     df = xmr_frame
     target = df.attrs.get("target") if target is None else target
     x, dated = _x_positions(df.index)
@@ -627,11 +627,7 @@ def bar_breakdown(
     target: float | None = None,
     rag: str | None = None,
 ) -> Chart:
-    """Horizontal bars of ``value`` by ``category`` (team, theme), in the frame's order.
-
-    Bars are labelled with their figure (and RAG rating when a ``rag`` column is named, also
-    shown by colour and hatching); a missing value is labelled "no data".
-    """
+    """Draw ``charts.bar_breakdown`` (the kept-or-drawn entry point, documented there)."""
     categories = [str(c) for c in frame[category]]
     values = pd.to_numeric(frame[value], errors="coerce").to_numpy(dtype=float)
     ratings = _rag_of(frame, rag)
@@ -676,8 +672,7 @@ def bar_breakdown(
 
 
 def overview_heatmap(frame: pd.DataFrame) -> Chart:
-    """The priorities at a glance: counts of measures and overdue actions, one row per priority
-    (numbers printed in every cell, so the shade only repeats what the number says)."""
+    """Draw ``charts.overview_heatmap`` (the kept-or-drawn entry point, documented there)."""
     with house_style():
         figure, ax = _new_figure(8, 0.45 * len(frame) + 1.8)
         sns.heatmap(
@@ -743,11 +738,7 @@ def back_to_back(
     right: str = "Male",
     unit: str = "count",
 ) -> Chart:
-    """Age band by gender as back-to-back bars (a population pyramid, youngest at the bottom).
-
-    ``table``: rows are age bands (youngest first), columns include ``left`` and ``right``;
-    any other columns (e.g. "Other or not recorded") are totalled in the text alternative.
-    """
+    """Draw ``charts.back_to_back`` (the kept-or-drawn entry point, documented there)."""
     bands = [str(b) for b in table.index]
     left_values = table[left].to_numpy(dtype=float)
     right_values = table[right].to_numpy(dtype=float)
@@ -824,7 +815,7 @@ def small_multiples(
     target: float | None = None,
     columns: int = 3,
 ) -> Chart:
-    """One small line chart per ``facet`` value (e.g. team), sharing the value axis."""
+    """Draw ``charts.small_multiples`` (the kept-or-drawn entry point, documented there)."""
     groups = list(dict.fromkeys(frame[facet]))
     rows = max(1, int(np.ceil(len(groups) / columns)))
     cols = min(columns, max(1, len(groups)))
@@ -882,12 +873,7 @@ def distribution_bands(
     beyond: Iterable[str] = (),
     unrecorded: Iterable[str] = ("Not recorded", "Unknown"),
 ) -> Chart:
-    """Counts by timeliness band (e.g. working days taken), bands in the frame's order.
-
-    ``band`` names the column of band labels (default: the index). Bands listed in ``beyond``
-    (outside timescale) are drawn orange and hatched, ``unrecorded`` bands light grey with
-    dots, and the legend names them.
-    """
+    """Draw ``charts.distribution_bands`` (the kept-or-drawn entry point, documented there)."""
     labels = [str(b) for b in (frame[band] if band else frame.index)]
     counts = pd.to_numeric(frame[count], errors="coerce").fillna(0).to_numpy(dtype=float)
     late, unknown = set(beyond), set(unrecorded)

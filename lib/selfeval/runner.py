@@ -29,7 +29,14 @@ from typing import TYPE_CHECKING
 
 from selfeval import __version__
 from selfeval.cache import keyed, package_fingerprint
-from selfeval.config import data_dir, load_settings, notebooks_dir, rendered_dir
+from selfeval.config import (
+    data_dir,
+    default_store_root,
+    load_settings,
+    notebooks_dir,
+    rendered_dir,
+    store_path,
+)
 from selfeval.errors import UserError
 from selfeval.kernels import (
     DRAWING_IMPORTS,
@@ -400,8 +407,6 @@ def _precompute_pages(build: Path, period_end: date, extract_dir: Path) -> None:
 
 def _store_file(extract_dir: Path, name: str) -> Path | None:
     """A file in the extract's parquet store (None when there is no store)."""
-    from selfeval.extract.store import default_store_root, store_path
-
     root = default_store_root()
     return store_path(extract_dir, root) / name if root is not None else None
 
