@@ -94,7 +94,6 @@ def show_spc_charts(ctx: PageContext, limit: int = 4) -> None:
 
 
 def show_team_breakdowns(ctx: PageContext) -> None:
-
     parts = sx.team_sections(ctx)
     if not parts:
         return
@@ -115,7 +114,6 @@ def show_team_breakdowns(ctx: PageContext) -> None:
 
 
 def show_audits(ctx: PageContext) -> None:
-
     html = sx.audit_html(ctx)
     show_html(html)
     themes = ctx.priority_config.get("audit_themes")
@@ -138,7 +136,6 @@ def show_audits(ctx: PageContext) -> None:
 
 
 def show_cohort_profiles(ctx: PageContext) -> None:
-
     profiles = sx.cohort_profiles(ctx)
     if not profiles:
         return
@@ -235,7 +232,6 @@ def show_measures_that_matter(ctx: PageContext) -> None:
 
 
 def show_priority_overview(ctx: PageContext) -> None:
-
     frame = _overview(ctx, sm.summary_data(ctx))
     show_html(
         "<h3>The priorities at a glance</h3>"
