@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import os
 import pickle
 from collections.abc import Callable
 from pathlib import Path
@@ -95,7 +96,7 @@ def write_kept(path: Path | None, key: Any, value: Any) -> None:
     """Keep ``value`` at ``path`` under ``key`` (nothing when there is no store folder)."""
     if path is None or not path.parent.is_dir():
         return
-    temp = path.with_name(f".{path.name}.tmp")
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # kernels write side by side
     try:
         with temp.open("wb") as handle:
             pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)

@@ -16,8 +16,6 @@ import base64
 import functools
 import html
 import logging
-import os
-import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,29 +120,6 @@ def _chart_key(name: str, args: tuple, kwargs: dict) -> str | None:
         return None
 
 
-def _read(path: Path) -> Chart | None:
-    try:
-        with path.open("rb") as handle:
-            alt_text, svg = pickle.load(handle)
-    except FileNotFoundError:
-        return None
-    except Exception:  # noqa: BLE001 - a damaged kept chart is drawn again
-        log.debug("Kept chart %s unreadable", path, exc_info=True)
-        return None
-    return Chart(None, alt_text, svg)
-
-
-def _keep(path: Path, chart: Chart) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with temp.open("wb") as handle:
-            pickle.dump((chart.alt_text, chart.svg()), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        temp.replace(path)
-    except OSError:
-        log.debug("Chart not kept in %s", path.parent, exc_info=True)
-
-
 def _drawn(stub: Callable[..., Chart]) -> Callable[..., Chart]:
     """A chart function: the kept chart when there is one, else ``chart_drawing``'s function of
     the same name draws it (and it is kept). ``stub`` gives the signature and documentation."""
@@ -152,17 +127,24 @@ def _drawn(stub: Callable[..., Chart]) -> Callable[..., Chart]:
 
     @functools.wraps(stub)
     def kept_or_drawn(*args: Any, **kwargs: Any) -> Chart:
+        from selfeval.cache import read_kept, write_kept
+
         folder = _kept_in
         key = _chart_key(name, args, kwargs) if folder is not None else None
         path = folder / f"{key}.pickle" if folder is not None and key is not None else None
-        kept = _read(path) if path is not None else None
+        kept = read_kept(path, key)
         if kept is not None:
-            return kept
+            alt_text, svg = kept
+            return Chart(None, alt_text, svg)
         from selfeval import chart_drawing
 
         chart = getattr(chart_drawing, name)(*args, **kwargs)
         if path is not None:
-            _keep(path, chart)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError:  # not kept: write_kept writes nothing without its folder
+                log.debug("Charts not kept in %s", path.parent, exc_info=True)
+            write_kept(path, key, (chart.alt_text, chart.svg()))
         return chart
 
     return kept_or_drawn
