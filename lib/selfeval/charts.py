@@ -6,6 +6,8 @@ The chart functions here are what the pages call. Each returns a ``Chart``: an S
 matplotlib's version, and read back when the same chart is asked for again, so a rerun on the
 same extract draws nothing. Drawing is in ``selfeval.chart_drawing`` (matplotlib and seaborn),
 imported only when a chart is not kept: a page whose charts are all kept never loads matplotlib.
+In `selfeval run` a chart not kept is left to the run's one chart worker instead
+(``selfeval.chart_worker``), so no kernel loads matplotlib at all.
 Anything else of the drawing module (the palette, ``house_style``, ``figure_to_svg``) is
 reachable from here too.
 """
@@ -128,14 +130,20 @@ def _drawn(stub: Callable[..., Chart]) -> Callable[..., Chart]:
     @functools.wraps(stub)
     def kept_or_drawn(*args: Any, **kwargs: Any) -> Chart:
         from selfeval.cache import read_kept, write_kept
+        from selfeval.chart_worker import request, requests_folder
 
-        folder = _kept_in
-        key = _chart_key(name, args, kwargs) if folder is not None else None
+        folder, requests = _kept_in, requests_folder()
+        wanted = folder is not None or requests is not None
+        key = _chart_key(name, args, kwargs) if wanted else None
         path = folder / f"{key}.pickle" if folder is not None and key is not None else None
         kept = read_kept(path, key)
         if kept is not None:
             alt_text, svg = kept
             return Chart(None, alt_text, svg)
+        if requests is not None and key is not None:  # a pack run: its chart worker draws it
+            placeholder = request(requests, key, name, args, kwargs, path)
+            if placeholder is not None:
+                return placeholder
         from selfeval import chart_drawing
 
         chart = getattr(chart_drawing, name)(*args, **kwargs)

@@ -3,8 +3,8 @@
 Starting a Python kernel and importing pandas, matplotlib and selfeval takes about 1.5 s of CPU
 per notebook. `selfeval run` spends its first seconds on one core (reading the extract,
 computing the measures), so it starts the first kernels then, on the idle core, and keeps one
-kernel starting ahead of each running notebook. matplotlib and seaborn are warmed only when
-charts will be drawn: on a rerun whose charts are all kept, no kernel loads them. Every notebook
+kernel starting ahead of each running notebook. No kernel loads matplotlib: the supply's
+`ChartWorker` draws any chart not already kept (see ``selfeval.chart_worker``). Every notebook
 still gets a kernel of its own, used once and then stopped: a warm-up only imports modules
 (``__import__``) and binds no name, so a notebook that forgets an import fails here as it would
 in JupyterLab.
@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import threading
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from selfeval.chart_worker import ChartWorker
 
 log = logging.getLogger("selfeval")
 
@@ -30,8 +34,6 @@ KERNEL_NAME = "python3"
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 #: what a pack notebook imports first; kernels for the pack import these while they wait
 PACK_IMPORTS = ("pandas", "pyarrow.parquet", "selfeval.pages")
-#: what drawing a chart imports (not needed when every chart of the page is kept)
-DRAWING_IMPORTS = ("matplotlib", "seaborn", "selfeval.chart_drawing")
 STARTUP_TIMEOUT = 120
 
 
@@ -58,10 +60,13 @@ def _manager_class() -> type:
     return ClientKeepingKernelManager
 
 
-async def _start_kernel(cwd: Path, modules: Sequence[str]) -> Any:
-    """Start one kernel in `cwd`, run the warm-up imports, return its (async) kernel manager."""
+async def _start_kernel(cwd: Path, modules: Sequence[str], env: dict[str, str] | None) -> Any:
+    """Start one kernel in `cwd` (with environment `env`, default this process's), run the
+    warm-up imports, return its (async) kernel manager."""
     manager = _manager_class()(kernel_name=KERNEL_NAME)
-    await manager.start_kernel(extra_arguments=KERNEL_ARGUMENTS, cwd=str(cwd))
+    await manager.start_kernel(
+        extra_arguments=KERNEL_ARGUMENTS, cwd=str(cwd), env=env if env is not None else os.environ
+    )
     try:
         client = manager.client()
         client.start_channels()
@@ -107,15 +112,24 @@ class KernelSupply:
 
     `take()` hands out the next started kernel (or None once `total` are handed out, or if it
     failed to start) and starts another in the background. `close()` stops any not handed out.
+    With a `chart_worker`, the kernels leave the charts they would draw to it.
     """
 
     def __init__(
-        self, total: int, cwd: Path, *, modules: Sequence[str] = PACK_IMPORTS, ahead: int = 2
+        self,
+        total: int,
+        cwd: Path,
+        *,
+        modules: Sequence[str] = PACK_IMPORTS,
+        ahead: int = 2,
+        chart_worker: ChartWorker | None = None,
     ) -> None:
         from jupyter_core.utils import run_sync
 
         self.cwd = Path(cwd).resolve()
         self._modules = tuple(modules)
+        self.chart_worker = chart_worker
+        self._env = chart_worker.kernel_env() if chart_worker is not None else None
         self._start = run_sync(_start_kernel)
         self._to_start = total
         self._pending: deque[Future] = deque()
@@ -128,7 +142,7 @@ class KernelSupply:
     def _start_one(self) -> None:
         if self._to_start > 0 and not self._closed:
             self._to_start -= 1
-            self._pending.append(self._pool.submit(self._start, self.cwd, self._modules))
+            self._pending.append(self._pool.submit(self._start, self.cwd, self._modules, self._env))
 
     def take(self, cwd: Path | None = None) -> Any | None:
         """The next started kernel for a notebook in `cwd`, or None (papermill starts one)."""

@@ -22,6 +22,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +30,8 @@ from typing import TYPE_CHECKING
 
 from selfeval import __version__
 from selfeval.cache import keyed, package_fingerprint
+from selfeval.chart_worker import ChartWorker
+from selfeval.charts import any_kept
 from selfeval.config import (
     data_dir,
     default_store_root,
@@ -39,7 +42,6 @@ from selfeval.config import (
 )
 from selfeval.errors import UserError
 from selfeval.kernels import (
-    DRAWING_IMPORTS,
     KERNEL_ARGUMENTS,
     KERNEL_NAME,
     PACK_IMPORTS,
@@ -180,26 +182,21 @@ def run_pack(options: RunOptions) -> RunResult:
         return RunResult(EXIT_NOTHING_PUBLISHED)
 
     compile_package()
-    # Kernels start (and import pandas, matplotlib, selfeval) on the idle core while this
-    # process reads the extract and computes the measures.
-    supply = KernelSupply(
-        len(sections),
-        sections[0].notebook.parent,
-        modules=kernel_imports(extract_dir),
-        ahead=max(1, options.jobs),
-    )
-    try:
+    # Kernels start (and import pandas and selfeval) on the idle core while this process reads
+    # the extract and computes the measures; so does the chart worker, unless an earlier run on
+    # this extract kept its charts (a rerun then never loads matplotlib).
+    with ExitStack() as stack:
+        worker = None if any_kept(extract_dir) else stack.enter_context(ChartWorker())
+        supply = stack.enter_context(
+            KernelSupply(
+                len(sections),
+                sections[0].notebook.parent,
+                modules=PACK_IMPORTS,
+                ahead=max(1, options.jobs),
+                chart_worker=worker,
+            )
+        )
         return _run_pack_with(options, extract_dir, sections, supply, started)
-    finally:
-        supply.close()
-
-
-def kernel_imports(extract_dir: Path) -> tuple[str, ...]:
-    """What each kernel imports while it waits: what the pages need, and matplotlib and seaborn
-    unless an earlier run kept this extract's charts (a rerun then never loads them)."""
-    from selfeval.charts import any_kept
-
-    return PACK_IMPORTS if any_kept(extract_dir) else (*PACK_IMPORTS, *DRAWING_IMPORTS)
 
 
 def _run_pack_with(
@@ -524,7 +521,7 @@ def _execute_notebook(
     out = build / f"{section.slug}.ipynb"
     kernel = supply.take(section.notebook.parent) if supply is not None else None
     try:
-        return papermill.execute_notebook(
+        notebook = papermill.execute_notebook(
             str(section.notebook),
             str(out),
             parameters={**params, "priority_id": section.priority_id},
@@ -540,6 +537,9 @@ def _execute_notebook(
             shutdown_kernel="immediate",
             km=kernel,
         )
+        if supply is not None and supply.chart_worker is not None:
+            supply.chart_worker.fill(notebook, timeout)
+        return notebook
     finally:
         if kernel is not None:
             stop_kernel(kernel)
