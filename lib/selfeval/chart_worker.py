@@ -26,6 +26,7 @@ from typing import Any
 
 from selfeval.cache import read_kept, write_kept
 from selfeval.charts import Chart
+from selfeval.kernels import in_background
 
 log = logging.getLogger("selfeval")
 
@@ -105,6 +106,7 @@ class ChartWorker:
                 stdout=subprocess.DEVNULL,
                 stderr=errors,
             )
+        in_background(self._process.pid)
 
     def kernel_env(self) -> dict[str, str]:
         """The environment for a kernel that leaves its charts to this worker."""
