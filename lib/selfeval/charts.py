@@ -7,7 +7,7 @@ matplotlib's version, and read back when the same chart is asked for again, so a
 same extract draws nothing. Drawing is in ``selfeval.chart_drawing`` (matplotlib and seaborn),
 imported only when a chart is not kept: a page whose charts are all kept never loads matplotlib.
 In `selfeval run` a chart not kept is left to the run's one chart worker instead
-(``selfeval.chart_worker``), so no kernel loads matplotlib at all.
+(``selfeval.worker``), so no kernel loads matplotlib at all.
 Anything else of the drawing module (the palette, ``house_style``, ``figure_to_svg``) is
 reachable from here too.
 """
@@ -130,7 +130,7 @@ def _drawn(stub: Callable[..., Chart]) -> Callable[..., Chart]:
     @functools.wraps(stub)
     def kept_or_drawn(*args: Any, **kwargs: Any) -> Chart:
         from selfeval.cache import read_kept, write_kept
-        from selfeval.chart_worker import request, requests_folder
+        from selfeval.worker import request, requests_folder
 
         folder, requests = _kept_in, requests_folder()
         wanted = folder is not None or requests is not None

@@ -4,7 +4,7 @@ Starting a Python kernel and importing pandas, matplotlib and selfeval takes abo
 per notebook. `selfeval run` spends its first seconds on one core (reading the extract,
 computing the measures), so it starts the first kernels then, on the idle core, and keeps one
 kernel starting ahead of each running notebook. No kernel loads matplotlib: the supply's
-`ChartWorker` draws any chart not already kept (see ``selfeval.chart_worker``). Every notebook
+`Worker` draws any chart not already kept (see ``selfeval.worker``). Every notebook
 still gets a kernel of its own, used once and then stopped: a warm-up only imports modules
 (``__import__``) and binds no name, so a notebook that forgets an import fails here as it would
 in JupyterLab.
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from selfeval.chart_worker import ChartWorker
+    from selfeval.worker import Worker
 
 log = logging.getLogger("selfeval")
 
@@ -131,7 +131,7 @@ class KernelSupply:
 
     `take()` hands out the next started kernel (or None once `total` are handed out, or if it
     failed to start) and starts another in the background. `close()` stops any not handed out.
-    With a `chart_worker`, the kernels leave the charts they would draw to it.
+    With a `worker`, the kernels leave the charts they would draw to it.
     """
 
     def __init__(
@@ -141,14 +141,14 @@ class KernelSupply:
         *,
         modules: Sequence[str] = PACK_IMPORTS,
         ahead: int = 2,
-        chart_worker: ChartWorker | None = None,
+        worker: Worker | None = None,
     ) -> None:
         from jupyter_core.utils import run_sync
 
         self.cwd = Path(cwd).resolve()
         self._modules = tuple(modules)
-        self.chart_worker = chart_worker
-        self._env = chart_worker.kernel_env() if chart_worker is not None else None
+        self.worker = worker
+        self._env = worker.kernel_env() if worker is not None else None
         self._start = run_sync(_start_kernel)
         self._to_start = total
         self._pending: deque[Future] = deque()

@@ -20,7 +20,7 @@ import re
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 
 from selfeval import __version__
 from selfeval.cache import keyed, package_fingerprint
-from selfeval.chart_worker import ChartWorker
 from selfeval.charts import any_kept
 from selfeval.config import (
     data_dir,
@@ -48,10 +47,13 @@ from selfeval.kernels import (
     KernelSupply,
     stop_kernel,
 )
+from selfeval.worker import Worker
 
 if TYPE_CHECKING:  # pandas and what needs it load after the kernels have started
     import pandas as pd
 
+    from selfeval.config import Settings
+    from selfeval.measures import Catalogue
     from selfeval.protect import Withheld
 
 log = logging.getLogger("selfeval")
@@ -186,14 +188,14 @@ def run_pack(options: RunOptions) -> RunResult:
     # the extract and computes the measures; so does the chart worker, unless an earlier run on
     # this extract kept its charts (a rerun then never loads matplotlib).
     with ExitStack() as stack:
-        worker = None if any_kept(extract_dir) else stack.enter_context(ChartWorker())
+        worker = None if any_kept(extract_dir) else stack.enter_context(Worker())
         supply = stack.enter_context(
             KernelSupply(
                 len(sections),
                 sections[0].notebook.parent,
                 modules=PACK_IMPORTS,
                 ahead=max(1, options.jobs),
-                chart_worker=worker,
+                worker=worker,
             )
         )
         return _run_pack_with(options, extract_dir, sections, supply, started)
@@ -252,7 +254,7 @@ def _run_in(
 ) -> RunResult:
     from selfeval import publish
     from selfeval.extract import load_extract
-    from selfeval.measures import compute_measures, load_catalogue
+    from selfeval.measures import load_catalogue
     from selfeval.protect import (
         SENSITIVE_COLUMNS,
         neutralise_formulas,
@@ -261,6 +263,7 @@ def _run_in(
     )
 
     settings = load_settings()
+    worker = supply.worker if supply is not None else None
     log.info("selfeval %s: extract %s", __version__, extract_dir)
     _say(f"Reading the extract {extract_dir} ...")
     extract = load_extract(extract_dir)
@@ -284,10 +287,12 @@ def _run_in(
     measures = keyed(
         _store_file(extract_dir, f"measures-{period_end.isoformat()}.pickle"),
         (extract.inputs, period_end, repr(settings), repr(catalogue), package_fingerprint()),
-        lambda: compute_measures(
-            extract.tables, period_end, settings=settings, catalogue=catalogue
+        lambda: _compute_measures(
+            extract.tables, extract_dir, period_end, settings, catalogue, worker
         ),
     )
+    if worker is not None:
+        worker.no_more_jobs()
     if options.suppress_below:
         from selfeval.protect import suppress_small_numbers
 
@@ -383,6 +388,36 @@ def _run_in(
     if failed:
         _say(f"{len(failed)} section(s) could not be produced: see {published / 'run.log'}")
     return RunResult(exit_code, published, sections, unusable)
+
+
+#: the part of the measures the worker computes on a first run while this process does the rest
+#: (less than half: it reads the extract's store first, and runs at a lower priority)
+WORKER_SHARE_OF_MEASURES = 0.4
+
+
+def _compute_measures(
+    tables: Mapping[str, pd.DataFrame],
+    extract_dir: Path,
+    period_end: date,
+    settings: Settings,
+    catalogue: Catalogue,
+    worker: Worker | None,
+) -> pd.DataFrame:
+    """The measures; with a worker (a first run) the first part of the catalogue is computed
+    there, while this process computes the rest and the kernels wait ready."""
+    from selfeval.measures import compute_measures
+    from selfeval.measures.engine import (
+        combine_measures,
+        measure_frames,
+        measure_frames_from_store,
+    )
+
+    if worker is None:
+        return compute_measures(tables, period_end, settings=settings, catalogue=catalogue)
+    first, rest = catalogue.split(WORKER_SHARE_OF_MEASURES)
+    job = worker.submit(measure_frames_from_store, extract_dir, period_end, settings, first)
+    computed_here = measure_frames(tables, period_end, settings, rest)
+    return combine_measures([*job.result(), *computed_here])
 
 
 def _precompute_pages(build: Path, period_end: date, extract_dir: Path) -> None:
@@ -537,8 +572,8 @@ def _execute_notebook(
             shutdown_kernel="immediate",
             km=kernel,
         )
-        if supply is not None and supply.chart_worker is not None:
-            supply.chart_worker.fill(notebook, timeout)
+        if supply is not None and supply.worker is not None:
+            supply.worker.fill(notebook, timeout)
         return notebook
     finally:
         if kernel is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import pandas as pd
@@ -60,6 +61,12 @@ def _label(year: int) -> str:
 
 def all_benchmarks() -> pd.DataFrame:
     """Every matched benchmark: one row per measure id and year ending 31 March."""
+    return _read_benchmarks().copy()
+
+
+@functools.cache
+def _read_benchmarks() -> pd.DataFrame:
+    """The reference files read once per process (each page asks for its measures' rows)."""
     dash = pd.read_csv(reference_file(DASHBOARD))
     dash = dash[dash["measure"].isin(DASHBOARD_MAP)]
     a = pd.DataFrame(

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
 
 from selfeval import charts
-from selfeval.chart_worker import REQUESTS_ENV, ChartWorker, fill_charts
 from selfeval.pages import display as shown
+from selfeval.worker import REQUESTS_ENV, Worker, fill_charts
 
 FRAME = pd.DataFrame({"team": ["Locality 1", "Locality 2"], "value": [72.0, 61.5]})
 OPTIONS = {"category": "team", "value": "value", "title": 'Audits "rated" <good>', "unit": "pct"}
@@ -45,7 +47,7 @@ def test_the_worker_draws_what_the_kernel_asked_for_and_the_page_is_as_if_drawn_
     kept = tmp_path / "kept"
     kept.mkdir()
     charts.keep_charts_in(kept)
-    with ChartWorker() as worker:
+    with Worker() as worker:
         monkeypatch.setenv(REQUESTS_ENV, str(worker.folder))
         deferred = _shown_notebook(monkeypatch, OPTIONS)
         svg = deferred.cells[0].outputs[0].data["image/svg+xml"]
@@ -81,9 +83,54 @@ def test_charts_the_worker_did_not_draw_are_drawn_by_the_runner(monkeypatch, tmp
 
 
 def test_a_chart_that_cannot_be_drawn_raises_its_error_in_the_runner(monkeypatch) -> None:
-    with ChartWorker() as worker:
+    with Worker() as worker:
         monkeypatch.setenv(REQUESTS_ENV, str(worker.folder))
         deferred = _shown_notebook(monkeypatch, {**OPTIONS, "category": "no such column"})
         with pytest.raises(KeyError, match="no such column"):
             worker.fill(deferred, timeout=60)
         assert list(worker.folder.glob("*.failed"))  # the worker tried first
+
+
+def test_a_job_runs_in_the_worker_process() -> None:
+    with Worker() as worker:
+        job = worker.submit(os.getpid)
+        assert job.result(timeout=60) == worker._process.pid
+
+
+def test_a_failing_job_raises_its_error_here() -> None:
+    with Worker() as worker:
+        job = worker.submit(int, "not a number")
+        with pytest.raises(ValueError, match="not a number"):
+            job.result(timeout=60)
+        assert list(worker.folder.glob("*.failed"))  # the worker tried first
+
+
+def test_a_job_the_worker_cannot_run_is_run_here() -> None:
+    worker = Worker()
+    worker.close()  # stopped: nothing more is done there
+    assert worker.submit(os.getpid).result(timeout=60) == os.getpid()
+
+
+def test_measures_computed_in_two_parts_are_the_whole() -> None:
+    """The worker computes the first part of the catalogue, the runner the rest."""
+    from selfeval.config import load_settings
+    from selfeval.extract import load_extract
+    from selfeval.measures import compute_measures, load_catalogue
+    from selfeval.measures.engine import (
+        combine_measures,
+        measure_frames,
+        measure_frames_from_store,
+    )
+    from selfeval.runner import resolve_extract_dir
+
+    folder = resolve_extract_dir(Path(__file__).resolve().parents[1] / "data" / "sample")
+    extract = load_extract(folder)
+    period, settings, catalogue = extract.extract_date, load_settings(), load_catalogue()
+    whole = compute_measures(extract.tables, period, settings=settings, catalogue=catalogue)
+    first, rest = catalogue.split(0.4)
+    assert len(first) == round(len(catalogue) * 0.4) and len(first) + len(rest) == len(catalogue)
+    parts = [
+        *measure_frames_from_store(folder, period, settings, first),
+        *measure_frames(extract.tables, period, settings, rest),
+    ]
+    pd.testing.assert_frame_equal(combine_measures(parts), whole)

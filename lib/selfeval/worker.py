@@ -1,12 +1,18 @@
-"""A pack run's charts drawn in one process of their own while the notebooks run.
+"""The pack run's second Python process: part of the measures, then every chart drawn.
 
-Drawing in every kernel would cost each of them matplotlib and seaborn's import (about 0.6 s
-of CPU) and cold font and text-size caches, for a handful of charts each. So in `selfeval run`
-a kernel started with `REQUESTS_ENV` set does not draw a chart that is not kept: it leaves a
-request in that folder (`request`) and shows a placeholder. One `ChartWorker` process imports
-matplotlib once and draws requests as they arrive (`serve`); when a notebook has run, the
-runner puts each drawn chart in place of its placeholder (`fill_charts`), drawing any the
-worker could not itself. In JupyterLab nothing is deferred: charts are drawn where asked for.
+A first run on an extract has two slow things besides the notebooks themselves:
+
+- the measures, computed before any notebook can start while the kernels wait ready: the
+  runner hands part of them to this process (`Worker.submit`) and computes the rest itself;
+- the charts: drawing in every kernel would cost each of them matplotlib and seaborn's import
+  (about 0.6 s of CPU) and cold font caches, for a handful of charts each. So a kernel started
+  with `REQUESTS_ENV` set does not draw a chart that is not kept: it leaves a request in that
+  folder (`request`) and shows a placeholder. This process draws requests as they arrive
+  (`serve`); when a notebook has run, the runner puts each drawn chart in place of its
+  placeholder (`fill_charts`). In JupyterLab nothing is deferred: charts are drawn where asked.
+
+Whatever the worker does not finish (it failed, or stopped) the runner does itself, so a
+failure raises its error in the runner as it would have without a worker.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +41,7 @@ log = logging.getLogger("selfeval")
 REQUESTS_ENV = "SELFEVAL_CHART_REQUESTS"
 _SVG_MARK = "selfeval-chart-to-draw-"
 _ALT_MARK = "selfeval-chart-alt-"
+_NO_MORE_JOBS = "no-more-jobs"
 #: how often the worker looks for new requests and the runner for drawn charts (seconds)
 POLL = 0.02
 
@@ -71,20 +79,51 @@ def draw_request(folder: Path, key: str) -> tuple[str, str]:
 
 
 def serve(folder: Path, parent: int) -> None:
-    """Draw requests in the order they arrive until the process `parent` is gone."""
-    import selfeval.chart_drawing  # noqa: F401 - imported once, before the first request
+    """Run jobs, then draw chart requests in the order they arrive, until `parent` is gone.
+
+    What the jobs need (the measures) loads first; what drawing needs, once no more jobs are
+    coming (`Worker.no_more_jobs`), so a job never waits behind matplotlib's import.
+    """
+    import selfeval.extract  # noqa: F401
+    import selfeval.measures  # noqa: F401
 
     done: set[str] = set()
+    drawing = False
     while os.getppid() == parent:
-        waiting = [p for p in folder.glob("*.request") if p.stem not in done]
+        jobs = [p for p in folder.glob("*.job") if p.stem not in done]
+        waiting = jobs or [p for p in folder.glob("*.request") if p.stem not in done]
         for path in sorted(waiting, key=_modified):
             done.add(path.stem)
+            if path.suffix == ".job":
+                _run_job(folder, path.stem)
+                continue
             try:
                 draw_request(folder, path.stem)
             except Exception:  # noqa: BLE001 - the runner draws it and reports the error
                 (folder / f"{path.stem}.failed").write_text(traceback.format_exc())
         if not waiting:
+            if not drawing and (folder / _NO_MORE_JOBS).is_file():
+                import selfeval.chart_drawing  # noqa: F401
+
+                drawing = True
             time.sleep(POLL)
+
+
+def _run_job(folder: Path, name: str) -> None:
+    """Call a submitted function; keep its result (nothing when it fails: the runner calls
+    it again itself, and so reports the error)."""
+    import importlib
+
+    job = read_kept(folder / f"{name}.job", name)
+    if job is None:
+        return
+    module, function, args = job
+    try:
+        value = getattr(importlib.import_module(module), function)(*args)
+    except Exception:  # noqa: BLE001 - see above
+        (folder / f"{name}.failed").write_text(traceback.format_exc())
+        return
+    write_kept(folder / f"{name}.done", name, value)
 
 
 def _modified(path: Path) -> float:
@@ -94,19 +133,32 @@ def _modified(path: Path) -> float:
         return 0.0
 
 
-class ChartWorker:
+class Worker:
     """The worker process and the (private, temporary) folder of requests it draws."""
 
     def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="selfeval-charts-"))
+        self.folder = Path(tempfile.mkdtemp(prefix="selfeval-worker-"))
+        self._jobs = 0
         with (self.folder / "worker.log").open("wb") as errors:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "selfeval.chart_worker", str(self.folder), str(os.getpid())],
+                [sys.executable, "-m", "selfeval.worker", str(self.folder), str(os.getpid())],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=errors,
             )
         in_background(self._process.pid)
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Job:
+        """Start `function(*args)` in the worker (a module-level function; picklable args)."""
+        self._jobs += 1
+        name = f"job-{self._jobs}"
+        path = self.folder / f"{name}.job"
+        write_kept(path, name, (function.__module__, function.__name__, args))
+        return Job(self if path.is_file() else None, name, function, args)
+
+    def no_more_jobs(self) -> None:
+        """Tell the worker to get ready for charts (it loads matplotlib while it waits)."""
+        (self.folder / _NO_MORE_JOBS).touch()
 
     def kernel_env(self) -> dict[str, str]:
         """The environment for a kernel that leaves its charts to this worker."""
@@ -133,11 +185,47 @@ class ChartWorker:
             log.debug("Chart worker said:\n%s", errors)
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def __enter__(self) -> ChartWorker:
+    def __enter__(self) -> Worker:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass
+class Job:
+    """A function call submitted to the worker."""
+
+    worker: Worker | None  # None: the call could not be handed over
+    name: str
+    function: Callable[..., Any]
+    args: tuple
+
+    def result(self, timeout: float = 600) -> Any:
+        """Its value, once the worker has it; computed here instead if the worker failed or
+        stopped (or took `timeout` seconds)."""
+        if self.worker is None:
+            return self.function(*self.args)
+        folder = self.worker.folder
+        done = folder / f"{self.name}.done"
+        if _wait_for(done, folder / f"{self.name}.failed", self.worker.alive, timeout):
+            value = read_kept(done, self.name, _MISSING)
+            if value is not _MISSING:
+                return value
+        return self.function(*self.args)
+
+
+_MISSING = object()
+
+
+def _wait_for(path: Path, failed: Path, alive: Callable[[], bool], timeout: float) -> bool:
+    """Whether `path` appeared (False once `failed` appears, the worker stops or time is up)."""
+    give_up = time.monotonic() + timeout
+    while not path.is_file():
+        if failed.is_file() or not alive() or time.monotonic() > give_up:
+            return path.is_file()
+        time.sleep(POLL)
+    return True
 
 
 def fill_charts(
@@ -180,12 +268,8 @@ def _placeholders(notebook: Any) -> list[str]:
 def _drawn(
     folder: Path, key: str, worker_alive: Callable[[], bool], timeout: float
 ) -> tuple[str, str]:
-    give_up = time.monotonic() + timeout
     path = folder / f"{key}.drawn"
-    while not path.is_file() and not (folder / f"{key}.failed").is_file():
-        if not worker_alive() or time.monotonic() > give_up:
-            break
-        time.sleep(POLL)
+    _wait_for(path, folder / f"{key}.failed", worker_alive, timeout)
     return read_kept(path, key) or draw_request(folder, key)
 
 
