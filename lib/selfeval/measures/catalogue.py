@@ -29,7 +29,7 @@ POLARITY_TEXT = {"up": "higher is better", "down": "lower is better", "neutral":
 class Rag(BaseModel):
     """RAG thresholds: polarity up: ≥ green is green, ≥ amber amber, else red (down: ≤)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     green: float
     amber: float
 
@@ -37,7 +37,7 @@ class Rag(BaseModel):
 class MeasureDef(BaseModel):
     """One catalogue entry."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     id: str
     name: str = ""
     description: str = ""
