@@ -513,3 +513,17 @@ def test_a_kept_chart_is_reused_only_for_the_same_data(tmp_path):
     assert retitled.figure is not None
     assert len(list(tmp_path.glob("*.pickle"))) == 3
     assert bar_breakdown(frame, **options).figure is not None  # not kept: drawn
+
+
+def test_each_chart_gets_a_blank_figure_of_its_own_size():
+    """Figures are copies of one blank figure: drawing on one leaves the next blank."""
+    from selfeval.chart_drawing import _new_figure
+
+    first, ax = _new_figure(8, 3)
+    ax.plot([1, 2], [3, 4])
+    ax.set_title("drawn on")
+    second, blank = _new_figure(6, 5)
+    assert second is not first and blank is not ax
+    assert tuple(second.get_size_inches()) == (6, 5) and tuple(first.get_size_inches()) == (8, 3)
+    assert not blank.lines and blank.get_title() == ""
+    assert len(second.axes) == 1

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import io
+import pickle
 import re
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -147,9 +148,26 @@ def house_style() -> Iterator[None]:
 
 
 def _new_figure(width: float = 8, height: float = 4, **subplots: Any) -> tuple[Figure, Any]:
-    """A figure without a layout engine: ``_fit`` sets its margins once it is drawn on."""
-    figure = Figure(figsize=(width, height))
-    return figure, figure.subplots(**subplots)
+    """A figure without a layout engine: ``_fit`` sets its margins once it is drawn on.
+
+    A figure of one plot is a copy of a blank one made once (in the house style): building
+    a figure and its axes from scratch takes about 8 ms, a copy about 2 ms.
+    """
+    if subplots:
+        figure = Figure(figsize=(width, height))
+        return figure, figure.subplots(**subplots)
+    figure = pickle.loads(_blank_figure())
+    figure.set_size_inches(width, height)
+    return figure, figure.axes[0]
+
+
+@functools.cache
+def _blank_figure() -> bytes:
+    """A pickled figure of one empty plot, in the house style."""
+    with house_style():
+        figure = Figure()
+        figure.subplots()
+    return pickle.dumps(figure)
 
 
 # --- layout: fixed margins from measured text --------------------------------------------------
