@@ -57,6 +57,26 @@ def test_the_worker_draws_what_the_kernel_asked_for_and_the_page_is_as_if_drawn_
     assert len(list(kept.glob("*.pickle"))) == 1  # kept for the next run too
 
 
+def test_a_chart_shown_as_html_is_put_in_too(monkeypatch, tmp_path) -> None:
+    """A notebook may show a chart by leaving it as a cell's value (its HTML ``<img>``)."""
+
+    def as_html_output() -> nbformat.NotebookNode:
+        chart = charts.bar_breakdown(FRAME, **OPTIONS)
+        cell = nbformat.v4.new_code_cell("chart")
+        data = {"text/html": chart._repr_html_(), "text/plain": repr(chart.alt_text)}
+        cell.outputs = [nbformat.v4.new_output("execute_result", data=data, execution_count=1)]
+        notebook = nbformat.v4.new_notebook()
+        notebook.cells = [cell]
+        return notebook
+
+    drawn_here = as_html_output()
+    monkeypatch.setenv(REQUESTS_ENV, str(tmp_path))
+    deferred = as_html_output()
+    assert "data:image/svg+xml" not in str(deferred)
+    fill_charts(deferred, tmp_path, worker_alive=lambda: False, timeout=60)
+    assert _outputs(deferred) == _outputs(drawn_here)
+
+
 def test_a_kernel_with_a_chart_worker_never_imports_matplotlib(tmp_path) -> None:
     code = (
         "import sys\n"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,15 +33,18 @@ from pathlib import Path
 from typing import Any
 
 from selfeval.cache import read_kept, write_kept
-from selfeval.charts import Chart
+from selfeval.charts import Chart, to_data_uri
 from selfeval.kernels import in_background
 
 log = logging.getLogger("selfeval")
 
 #: environment variable naming the folder a kernel leaves its chart requests in
 REQUESTS_ENV = "SELFEVAL_CHART_REQUESTS"
-_SVG_MARK = "selfeval-chart-to-draw-"
+#: what a chart not drawn yet shows, to be replaced by its SVG, data URI or alt text
+_SVG_MARK = "selfeval-chart-svg-"
+_URI_MARK = "selfeval-chart-uri-"
 _ALT_MARK = "selfeval-chart-alt-"
+_MARKS = re.compile(r"selfeval-chart-(svg|uri|alt)-([0-9a-f]{64})")
 _NO_MORE_JOBS = "no-more-jobs"
 #: how often the worker looks for new requests and the runner for drawn charts (seconds)
 POLL = 0.02
@@ -63,7 +67,15 @@ def request(folder: Path, key: str, name: str, args: tuple, kwargs: dict, kept: 
         return None
     if not path.is_file():
         return None
-    return Chart(None, _ALT_MARK + key, _SVG_MARK + key)
+    return PendingChart(None, _ALT_MARK + key, _SVG_MARK + key)
+
+
+class PendingChart(Chart):
+    """A chart left to the worker: shown however a chart is shown (`show_chart`, or as HTML),
+    it leaves marks that `fill_charts` replaces."""
+
+    def data_uri(self) -> str:
+        return _URI_MARK + self.alt_text.removeprefix(_ALT_MARK)
 
 
 def draw_request(folder: Path, key: str) -> tuple[str, str]:
@@ -243,8 +255,8 @@ def fill_charts(
     for output in _outputs(notebook):
         data = output.get("data", {})
         for mime, value in data.items():
-            if isinstance(value, str) and (_SVG_MARK in value or _ALT_MARK in value):
-                data[mime] = _substitute(value, drawn, escape=mime != "image/svg+xml")
+            if isinstance(value, str):
+                data[mime] = _substitute(value, drawn, escape=mime == "text/html")
         for meta in output.get("metadata", {}).values():
             if isinstance(meta, dict) and isinstance(meta.get("alt"), str):
                 meta["alt"] = _substitute(meta["alt"], drawn, escape=False)
@@ -259,9 +271,9 @@ def _placeholders(notebook: Any) -> list[str]:
     """The keys of the charts still to be put in, in order."""
     keys: dict[str, None] = {}
     for output in _outputs(notebook):
-        value = output.get("data", {}).get("image/svg+xml")
-        if isinstance(value, str) and value.startswith(_SVG_MARK):
-            keys[value.removeprefix(_SVG_MARK)] = None
+        for value in output.get("data", {}).values():
+            if isinstance(value, str):
+                keys.update((key, None) for _, key in _MARKS.findall(value))
     return list(keys)
 
 
@@ -274,10 +286,18 @@ def _drawn(
 
 
 def _substitute(text: str, drawn: dict[str, tuple[str, str]], *, escape: bool) -> str:
-    for key, (alt_text, svg) in drawn.items():
-        text = text.replace(_SVG_MARK + key, svg)
-        text = text.replace(_ALT_MARK + key, html.escape(alt_text) if escape else alt_text)
-    return text
+    def put_in(mark: re.Match) -> str:
+        kind, key = mark.groups()
+        if key not in drawn:
+            return mark.group(0)
+        alt_text, svg = drawn[key]
+        if kind == "svg":
+            return svg
+        if kind == "uri":
+            return to_data_uri(svg)
+        return html.escape(alt_text) if escape else alt_text
+
+    return _MARKS.sub(put_in, text)
 
 
 if __name__ == "__main__":
