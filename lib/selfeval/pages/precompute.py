@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from selfeval.cache import content_digest, package_fingerprint, read_kept, write_kept
+from selfeval.cache import (
+    content_digest,
+    package_fingerprint,
+    params_fingerprint,
+    read_kept,
+    write_kept,
+)
+from selfeval.config import params_dir
 from selfeval.pages.context import LINE_RESULTS_FILE, SUMMARY_ID, load_context
 
 
@@ -32,8 +39,12 @@ def write_line_results(
 
     ctx = load_context(period_end.isoformat(), str(extract_dir), SUMMARY_ID, str(build))
     key = line_results_key(ctx.measures, ctx.history, period_end)
+    path = build / LINE_RESULTS_FILE
     ctx.line_results.clear()  # not a build's earlier file: what is kept, or nothing
     ctx.line_results.update(read_kept(kept, key, {}))
+    if ctx.line_results:  # every line of every page, evaluated from the same inputs
+        _write(path, ctx.line_results)
+        return path
     for priority in ctx.settings.priorities:
         page = dataclasses.replace(ctx, priority_id=priority.id)  # shares ctx.line_results
         page._history = ctx.history  # type: ignore[attr-defined]
@@ -47,14 +58,23 @@ def write_line_results(
         sm.plan_baseline_date(ctx),
         evaluate=lambda line: ctx.evaluate(line, with_history=False),
     )
-    path = build / LINE_RESULTS_FILE
-    with path.open("wb") as handle:
-        pickle.dump(ctx.line_results, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    _write(path, ctx.line_results)
     write_kept(kept, key, ctx.line_results)
     return path
 
 
+def _write(path: Path, line_results: dict) -> None:
+    with path.open("wb") as handle:
+        pickle.dump(line_results, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def line_results_key(measures: pd.DataFrame, history: pd.DataFrame | None, period_end: date) -> str:
-    """A digest of everything an evaluated line depends on besides the line itself (which keys
-    each result): the measures, the history, the period end and selfeval's own files."""
-    return content_digest(measures, history, period_end, package_fingerprint())
+    """A digest of everything the evaluated lines of the pages depend on: the measures, the
+    history (not when each record was computed: every run records its own period again), the
+    period end, selfeval's own files and the params (which lines each page has; not the
+    commentary)."""
+    if history is not None:
+        history = history.drop(columns=["computed_at"], errors="ignore")
+    return content_digest(
+        measures, history, period_end, package_fingerprint(), params_fingerprint(params_dir())
+    )
