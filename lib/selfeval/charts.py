@@ -6,7 +6,7 @@ The chart functions here are what the pages call. Each returns a ``Chart``: an S
 matplotlib's version, and read back when the same chart is asked for again, so a rerun on the
 same extract draws nothing. Drawing is in ``selfeval.chart_drawing`` (matplotlib and seaborn),
 imported only when a chart is not kept: a page whose charts are all kept never loads matplotlib.
-In `selfeval run` a chart not kept is left to the run's one chart worker instead
+In `selfeval run` a chart not kept is left to the run's worker process instead
 (``selfeval.worker``), so no kernel loads matplotlib at all.
 Anything else of the drawing module (the palette, ``house_style``, ``figure_to_svg``) is
 reachable from here too.
@@ -140,7 +140,7 @@ def _drawn(stub: Callable[..., Chart]) -> Callable[..., Chart]:
         if kept is not None:
             alt_text, svg = kept
             return Chart(None, alt_text, svg)
-        if requests is not None and key is not None:  # a pack run: its chart worker draws it
+        if requests is not None and key is not None:  # a pack run: its worker draws it
             placeholder = request(requests, key, name, args, kwargs, path)
             if placeholder is not None:
                 return placeholder

@@ -1,6 +1,6 @@
 """Notebook kernels started ahead of need, with their slow imports already done.
 
-Starting a Python kernel and importing pandas, matplotlib and selfeval takes about 1.5 s of CPU
+Starting a Python kernel and importing pandas, pyarrow and selfeval takes about 1.3 s of CPU
 per notebook. `selfeval run` spends its first seconds on one core (reading the extract,
 computing the measures), so it starts the first kernels then, on the idle core, and keeps one
 kernel starting ahead of each running notebook. No kernel loads matplotlib: the supply's
@@ -35,7 +35,7 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 #: what a pack notebook imports first; kernels for the pack import these while they wait
 PACK_IMPORTS = ("pandas", "pyarrow.parquet", "selfeval.pages")
 STARTUP_TIMEOUT = 120
-#: how much lower the CPU priority of kernels and the chart worker is than the runner's
+#: how much lower the CPU priority of kernels and the worker is than the runner's
 BACKGROUND_NICENESS = 5
 
 
@@ -63,10 +63,10 @@ def _manager_class() -> type:
 
 
 def in_background(pid: int | None) -> None:
-    """Give process `pid` (a kernel, the chart worker) a lower CPU priority than this one.
+    """Give process `pid` (a kernel, the worker) a lower CPU priority than this one.
 
     What every notebook waits for runs here: reading the extract, the measures, the lines,
-    then rendering each page. Kernels and the chart worker warming up alongside would
+    then rendering each page. Kernels and the worker warming up alongside would
     otherwise take half of it. Where priorities cannot be set (Windows), nothing changes.
     """
     if pid is None or not hasattr(os, "setpriority"):

@@ -185,7 +185,7 @@ def run_pack(options: RunOptions) -> RunResult:
 
     compile_package()
     # Kernels start (and import pandas and selfeval) on the idle core while this process reads
-    # the extract and computes the measures; so does the chart worker, unless an earlier run on
+    # the extract and computes the measures; so does the worker, unless an earlier run on
     # this extract kept its charts (a rerun then never loads matplotlib).
     with ExitStack() as stack:
         worker = None if any_kept(extract_dir) else stack.enter_context(Worker())

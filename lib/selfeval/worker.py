@@ -56,7 +56,9 @@ def requests_folder() -> Path | None:
     return Path(folder) if folder else None
 
 
-def request(folder: Path, key: str, name: str, args: tuple, kwargs: dict, kept: Path | None):
+def request(
+    folder: Path, key: str, name: str, args: tuple, kwargs: dict, kept: Path | None
+) -> PendingChart | None:
     """Leave chart `name(*args, **kwargs)` to the worker; its placeholder ``Chart``, or None
     when the request cannot be written (the caller then draws it)."""
     path = folder / f"{key}.request"
