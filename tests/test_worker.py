@@ -154,3 +154,16 @@ def test_measures_computed_in_two_parts_are_the_whole() -> None:
         *measure_frames(extract.tables, period, settings, rest),
     ]
     pd.testing.assert_frame_equal(combine_measures(parts), whole)
+
+
+def test_a_run_goes_on_without_a_worker_that_cannot_start(monkeypatch) -> None:
+    from contextlib import ExitStack
+
+    from selfeval import runner
+
+    def cannot_start() -> None:
+        raise OSError("no temporary folder")
+
+    monkeypatch.setattr(runner, "Worker", cannot_start)
+    with ExitStack() as stack:
+        assert runner._start_worker(stack) is None

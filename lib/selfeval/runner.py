@@ -188,7 +188,7 @@ def run_pack(options: RunOptions) -> RunResult:
     # the extract and computes the measures; so does the worker, unless an earlier run on
     # this extract kept its charts (a rerun then never loads matplotlib).
     with ExitStack() as stack:
-        worker = None if any_kept(extract_dir) else stack.enter_context(Worker())
+        worker = None if any_kept(extract_dir) else _start_worker(stack)
         supply = stack.enter_context(
             KernelSupply(
                 len(sections),
@@ -199,6 +199,17 @@ def run_pack(options: RunOptions) -> RunResult:
             )
         )
         return _run_pack_with(options, extract_dir, sections, supply, started)
+
+
+def _start_worker(stack: ExitStack) -> Worker | None:
+    """The run's worker, stopped with `stack`; None if it cannot start (kernels then draw
+    their own charts and the runner computes all the measures)."""
+    try:
+        return stack.enter_context(Worker())
+    except OSError:
+        log.warning("The worker process could not start; the run goes on without it.")
+        log.debug("Worker start failed", exc_info=True)
+        return None
 
 
 def _run_pack_with(
