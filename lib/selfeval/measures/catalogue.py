@@ -54,6 +54,11 @@ class MeasureDef(BaseModel):
     computable: bool = True
     why: str | None = None
     caveat: str | None = None
+    # the published DfE/Ofsted definition this measure follows (document and section), or
+    # "None published: a local measure." when there is none
+    official: str | None = None
+    # one sentence on how this measure differs from the official definition (omitted when none)
+    differs: str | None = None
 
     @model_validator(mode="after")
     def _check(self) -> MeasureDef:
