@@ -71,7 +71,8 @@ def test_range_crossing_2026_into_2027():
 def test_a_year_the_calendar_does_not_cover_fails_loudly():
     first, last = bank_holiday_years()
     assert first <= 2017 and last >= 2030
-    with pytest.raises(BankHolidaysNotCovered, match=rf"in {last + 1}: .* covers {first} to {last}"):
+    message = rf"in {last + 1}: .* covers {first} to {last}"
+    with pytest.raises(BankHolidaysNotCovered, match=message):
         wd("2026-01-05", f"{last + 1}-01-05")
     with pytest.raises(BankHolidaysNotCovered, match=str(first - 1)):
         add_working_days(T(f"{first - 1}-06-01"), 5)
