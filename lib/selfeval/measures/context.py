@@ -35,6 +35,7 @@ COVERAGE_COLUMNS: dict[str, tuple[str, ...]] = {
     "ssda903_header": (),
     "local_audits": ("audit_date", "due_date"),
     "local_workforce": (),  # each month uses its own snapshot (none in the month: no row)
+    "local_vacancies": (),  # as the workforce
     "local_supervision": ("supervision_date",),
     "local_early_help": ("referral_date",),
     "local_missing": ("missing_start",),
