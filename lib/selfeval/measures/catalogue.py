@@ -198,6 +198,9 @@ CONVENTIONS = """\
 """
 
 
+NO_OFFICIAL = "No published definition: a local measure."
+
+
 def _target_text(m: MeasureDef) -> str:
     unit = "%" if m.unit == "pct" else ""
     if m.rag:
@@ -222,6 +225,9 @@ def _entry_lines(m: MeasureDef, kind_text: str | None) -> list[str]:
     facts = []
     if m.computable and m.definition:
         facts.append(f"**How it is calculated:** {m.definition}")
+    facts.append(f"**Official definition:** {m.official or NO_OFFICIAL}")
+    if m.differs:
+        facts.append(f"**How this differs from it:** {m.differs}")
     facts.append(f"**Source:** {m.source}")
     facts.append(f"**Shown as:** {UNIT_TEXT[m.unit]}; {POLARITY_TEXT[m.polarity]}")
     if m.computable:
