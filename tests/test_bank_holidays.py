@@ -79,3 +79,31 @@ def test_a_year_the_calendar_does_not_cover_fails_loudly():
     # blanks are not dates: nothing to look up, no error
     blank = working_days(pd.Series([pd.NaT]), pd.Series([T("2027-01-04")]))
     assert np.isnan(blank.iloc[0])
+
+
+def test_a_measure_over_an_uncovered_year_is_blank_with_the_reason():
+    # an early help family "first seen" in a year past the calendar: the measure is not worked
+    # out against a calendar without that year's bank holidays; its status says why
+    from selfeval.measures import Catalogue, compute_measures_with_status
+    from test_measures import CATALOGUE, PE, SETTINGS
+
+    _, last = bank_holiday_years()
+    eh = pd.DataFrame(
+        {
+            "episode_id": ["e1", "e2"],
+            "child_id": ["A", "B"],
+            "team": ["EH1", "EH1"],
+            "referral_date": pd.to_datetime(["2021-09-01", "2021-09-02"]),
+            "first_seen_date": pd.to_datetime(["2021-09-03", f"{last + 1}-09-03"]),
+            "stepped_down_from_csc": ["No", "No"],
+            "closure_date": pd.NaT,
+            "closure_reason": None,
+        }
+    )
+    cat = Catalogue(measures={"eh_seen_timely_pct": CATALOGUE["eh_seen_timely_pct"]})
+    rows, status = compute_measures_with_status(
+        {"local_early_help": eh}, PE, settings=SETTINGS, catalogue=cat
+    )
+    assert rows.empty
+    row = status.set_index("measure_id").loc["eh_seen_timely_pct"]
+    assert row["status"] == "unavailable" and f"covers {bank_holiday_years()[0]} to {last}" in row["why"]

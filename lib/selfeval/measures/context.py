@@ -58,8 +58,9 @@ def as_dates(series: pd.Series) -> pd.Series:
 BANK_HOLIDAY_REGION = ("GB", "ENG")
 
 
-class BankHolidaysNotCovered(UserError):
-    """A date falls in a year the bank holiday calendar does not cover."""
+class BankHolidaysNotCovered(UserError, MeasureUnavailable):
+    """A date falls in a year the bank holiday calendar does not cover (a measure that meets one
+    is shown blank with this message; elsewhere the CLI prints it without a traceback)."""
 
 
 def bank_holiday_years() -> tuple[int, int]:
