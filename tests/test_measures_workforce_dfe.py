@@ -121,6 +121,22 @@ def test_turnover_leavers_in_the_12_months_over_fte_in_post():
     assert pick(df, "snapshot", "team=T2")["value"] == 50.0
 
 
+def test_turnover_counts_a_worker_missing_from_later_snapshots_without_a_leaving_date():
+    # V1 (employed, 0.8 FTE, T2) is in the 31/08/2021 snapshot with no leaving date and missing
+    # from 30/09/2021: gone by 30/09/2021, inside the 12 months, so a leaver. V2 (T2) is in the
+    # 30/09/2020 snapshot only, also without a date: gone by the next snapshot, 31/08/2021, also
+    # inside. Leavers 1.5 (L1, L2) + 0.8 + 1.0 = 3.3; in post 2.6; 3.3 / 2.6 = 126.9%.
+    extra = frame(
+        [
+            ("2021-08-31", "V1", "T2", "Social worker", "Permanent", 0.8, "2019-01-01", None),
+            ("2020-09-30", "V2", "T2", "Social worker", "Permanent", 1.0, "2019-01-01", None),
+        ]
+    )
+    wf = pd.concat([staff(), extra], ignore_index=True)
+    s = pick(compute({"local_workforce": wf}, "sw_turnover_pct"), "snapshot")
+    assert (s["numerator"], s["denominator"], s["value"]) == (3.3, 2.6, 126.9)
+
+
 def test_turnover_needs_snapshots_over_the_whole_year():
     # Without the 30/09/2020 snapshot the data starts 31/08/2021: the year's leavers cannot be
     # seen, so no figure, and the status says why.

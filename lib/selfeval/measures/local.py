@@ -3,6 +3,7 @@ foster carers (schemas in reference/local_datasets.yaml)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from selfeval.measures.children import cin_open_rows, cp_open
@@ -172,8 +173,9 @@ def sw_turnover_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     the 12 months to the date, over the FTE of those in post at the date.
 
     A leaver is a worker whose latest row on or before the date has a leave date in the 12 months
-    to it; the FTE is that row's. Reported only for dates whose 12 months the snapshots cover
-    (a snapshot on or before the day before the window)."""
+    to it, or no leave date but who is missing from every later snapshot (taken to have gone by
+    the first snapshot without them); the FTE is that row's. Reported only for dates whose 12
+    months the snapshots cover (a snapshot on or before the day before the window)."""
     wf = ctx.table("local_workforce", "employment", "leave_date")
     rows = workforce_at(ctx, periods)
     rows = rows[rows["role"].isin(DFE_SW_ROLES) & _employment_is(rows, "permanent")]
@@ -186,12 +188,14 @@ def sw_turnover_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
             f"the year's leavers); the workforce data starts {_day(first)}"
         )
     ctx.report_only(covered["pid"])
+    gone_by = _gone_by(wf)
     staff = wf[wf["role"].isin(DFE_SW_ROLES) & _employment_is(wf, "permanent")]
     staff = staff.sort_values("snapshot_date", kind="stable")
     parts = []
     for p in covered.itertuples(index=False):
         last = staff[staff["snapshot_date"] <= p.at].drop_duplicates("staff_id", keep="last")
-        left = last[(last["leave_date"] >= p.year_from) & (last["leave_date"] <= p.at)]
+        left_on = as_dates(last["leave_date"]).fillna(last["staff_id"].map(gone_by))
+        left = last[(left_on >= p.year_from) & (left_on <= p.at)]
         fte = pd.to_numeric(left["fte"], errors="coerce").fillna(0.0)
         parts.append(
             pd.DataFrame(
@@ -235,6 +239,18 @@ def sw_vacancy_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     with_vacancies = set(vac["snapshot_date"].dropna())
     ctx.report_only(out.loc[out["snapshot_date"].isin(with_vacancies), "pid"].unique())
     return out[["pid", "unit", "team", "n", "d"]]
+
+
+def _gone_by(wf: pd.DataFrame) -> pd.Series:
+    """Staff id → the first snapshot date after their last appearance (NaT when they are in the
+    latest snapshot): by then they had left."""
+    dates = np.sort(as_dates(wf["snapshot_date"]).dropna().unique())
+    last_seen = wf.groupby("staff_id")["snapshot_date"].max()
+    after = np.searchsorted(dates, last_seen.to_numpy(), side="right")
+    known = after < len(dates)
+    out = np.full(len(last_seen), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[known] = dates[after[known]]
+    return pd.Series(out, index=last_seen.index)
 
 
 def _day(value: object) -> str:
