@@ -183,9 +183,10 @@ def sw_turnover_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     periods = periods.assign(year_from=periods["at"].map(lambda d: months_before(d, 12)))
     covered = periods[periods["year_from"] - DAY >= first] if pd.notna(first) else periods[:0]
     if covered.empty:
+        starts = f"starts {first:%d/%m/%Y}" if pd.notna(first) else "has no snapshot"
         raise MeasureUnavailable(
             "turnover needs workforce snapshots reaching back 12 months before the date (to see "
-            f"the year's leavers); the workforce data starts {_day(first)}"
+            f"the year's leavers); the workforce data {starts}"
         )
     ctx.report_only(covered["pid"])
     gone_by = _gone_by(wf)
@@ -251,10 +252,6 @@ def _gone_by(wf: pd.DataFrame) -> pd.Series:
     out = np.full(len(last_seen), np.datetime64("NaT"), dtype="datetime64[ns]")
     out[known] = dates[after[known]]
     return pd.Series(out, index=last_seen.index)
-
-
-def _day(value: object) -> str:
-    return "nowhere (no snapshot)" if pd.isna(value) else f"{pd.Timestamp(value):%d/%m/%Y}"
 
 
 @measure(
