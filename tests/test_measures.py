@@ -326,7 +326,7 @@ def cin_table() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "child_id": ["A", "B", "C", "D"],
-            "cin_start": dates("2021-01-01", None, "2021-05-01", "2021-02-01"),
+            "cin_start": dates("2021-01-01", "2021-03-01", "2021-05-01", "2021-02-01"),
             "cin_end": dates(None, None, "2021-09-30", None),
             "case_status": [
                 "Child in need plan",

@@ -128,7 +128,7 @@ def workforce() -> pd.DataFrame:
             "leave_date",
             "absence_days_12m",
         ],
-    )
+    ).assign(start_date=pd.NaT)
     for col in ("snapshot_date", "appraisal_date", "leave_date"):
         frame[col] = pd.to_datetime(frame[col])
     return frame
@@ -146,11 +146,14 @@ def test_workforce_counts_and_rates():
     tables = {"local_workforce": workforce()}
     assert pick(compute(tables, "sw_over_caseload_target"), "snapshot")["value"] == 1  # S1 only
     a = pick(compute(tables, "agency_rate_pct"), "snapshot")
-    assert (a["numerator"], a["denominator"], a["value"]) == (0.5, 2.5, 20.0)
+    # DfE basis: agency FTE / all child and family social worker FTE, the team manager included:
+    # S2 0.5 / (S1 1 + S2 0.5 + S3 1 + M1 1) = 0.5 / 3.5 = 14.3%
+    assert (a["numerator"], a["denominator"], a["value"]) == (0.5, 3.5, 14.3)
     assert pick(compute(tables, "permanent_sw_fte"), "snapshot")["value"] == 2.0
     ap = pick(compute(tables, "appraisals_pct"), "snapshot")
-    # in post: S1 (yes), S2 (none), S3 (365 days: yes), M1 (yes) → 3/4
-    assert (ap["numerator"], ap["denominator"], ap["value"]) == (3, 4, 75.0)
+    # the plan's cohort: permanent S1 (yes), S3 (365 days: yes), M1 (yes); agency S2 has no
+    # start date, so cannot be shown to have been in post 12 months: left out → 3/3
+    assert (ap["numerator"], ap["denominator"], ap["value"]) == (3, 3, 100.0)
     ab = pick(compute(tables, "sw_absence_days_avg"), "snapshot")  # (4 + 1) / 1.5 (S3 blank)
     assert ab["value"] == 3.3
 

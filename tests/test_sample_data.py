@@ -224,12 +224,12 @@ def test_headline_volumes_are_southampton_like(full_latest) -> None:
 
 
 def test_assessments_mostly_on_time(full_latest) -> None:
-    from selfeval.sample_data._common import bank_holidays
+    from selfeval.measures.context import holidays_spanning
 
     a = _year(full_latest.annex_a[4].dropna(subset=["assessment_start"]), "assessment_authorised")
     start = pd.to_datetime(a["assessment_start"]).to_numpy().astype("datetime64[D]")
     end = pd.to_datetime(a["assessment_authorised"]).to_numpy().astype("datetime64[D]")
-    days = np.busday_count(start, end, holidays=bank_holidays())
+    days = np.busday_count(start, end, holidays=holidays_spanning(start, end))
     assert 0.80 <= (days <= 45).mean() <= 0.93
 
 

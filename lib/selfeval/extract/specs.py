@@ -156,6 +156,7 @@ ANNEX_A_KEY_DATES = {
     3: ("referral_date",),
     4: ("assessment_start",),
     5: ("strategy_date",),
+    6: ("cin_start",),
     7: ("cp_start",),
     8: ("cla_start",),
     10: ("entered_care",),

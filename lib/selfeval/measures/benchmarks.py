@@ -42,6 +42,8 @@ DASHBOARD_MAP: dict[str, str] = {
     "Care leavers 19 to 21 years NEET (%)": "care_leavers_neet_pct",
     "Average caseload per case-holding children & family SW (FTE)": "sw_caseload_avg",
     "Agency worker rate (FTE, %)": "agency_rate_pct",
+    "Turnover rate (FTE, %)": "sw_turnover_pct",
+    "Vacancy rate (FTE, %)": "sw_vacancy_pct",
 }
 HEALTH_MAP: dict[str, tuple[str, str]] = {
     "england_pct_cla12m_annual_health_assessment": (

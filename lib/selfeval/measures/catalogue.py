@@ -180,7 +180,8 @@ CONVENTIONS = """\
   quarter, both included.
 - *Open at a date*: started on or before that date and not ended, or ended after it. A plan that
   ends on the last day of a month is not counted as open at the end of that month.
-- *Working days*: Monday to Friday, not counting bank holidays in England and Wales; counted from
+- *Working days*: Monday to Friday, not counting bank holidays in England and Wales (with their
+  substitute days, from the maintained `holidays` package); counted from
   the start date up to (not including) the end date.
 - *Within N days before a date*: on that date or up to N calendar days earlier.
 - *Per 10,000*: the number divided by the population aged 0-17 for that year, times 10,000.
@@ -195,6 +196,9 @@ CONVENTIONS = """\
   the figures reported in earlier quarters.
 - *The quarter* is the three months ending at the period end.
 """
+
+
+NO_OFFICIAL = "No published definition: a local measure."
 
 
 def _target_text(m: MeasureDef) -> str:
@@ -221,6 +225,9 @@ def _entry_lines(m: MeasureDef, kind_text: str | None) -> list[str]:
     facts = []
     if m.computable and m.definition:
         facts.append(f"**How it is calculated:** {m.definition}")
+    facts.append(f"**Official definition:** {m.official or NO_OFFICIAL}")
+    if m.differs:
+        facts.append(f"**How this differs from it:** {m.differs}")
     facts.append(f"**Source:** {m.source}")
     facts.append(f"**Shown as:** {UNIT_TEXT[m.unit]}; {POLARITY_TEXT[m.polarity]}")
     if m.computable:

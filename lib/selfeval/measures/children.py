@@ -111,7 +111,7 @@ def cp_reviews_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
 
 
 def cin_open_rows(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
-    return ctx.open_at(_cin(ctx), "cin_start", "cin_end", periods, blank_start_open=True)
+    return ctx.open_at(_cin(ctx), "cin_start", "cin_end", periods)
 
 
 @measure("cin_open", kind="stock", agg="count", sources=("annex_a_6",), breakdowns=("team",))

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from selfeval.config import Settings, reference_file
+from selfeval.config import Settings
+from selfeval.errors import UserError
 from selfeval.measures.registry import Kind, MeasureUnavailable
 
 MONTHS_OF_TREND = 24
@@ -34,6 +35,7 @@ COVERAGE_COLUMNS: dict[str, tuple[str, ...]] = {
     "ssda903_header": (),
     "local_audits": ("audit_date", "due_date"),
     "local_workforce": (),  # each month uses its own snapshot (none in the month: no row)
+    "local_vacancies": (),  # as the workforce
     "local_supervision": ("supervision_date",),
     "local_early_help": ("referral_date",),
     "local_missing": ("missing_start",),
@@ -52,32 +54,80 @@ def as_dates(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, errors="coerce", cache=False)
 
 
-@lru_cache(maxsize=1)
-def bank_holidays() -> np.ndarray:
-    """England and Wales bank holidays as datetime64[D] (reference/bank_holidays_*.csv)."""
-    frame = pd.read_csv(reference_file("bank_holidays_england_wales_2017_2026.csv"))
-    return pd.to_datetime(frame["date"]).to_numpy().astype("datetime64[D]")
+# England and Wales share their bank holidays; the `holidays` package files them under England.
+BANK_HOLIDAY_REGION = ("GB", "ENG")
+
+
+class BankHolidaysNotCovered(UserError, MeasureUnavailable):
+    """A date falls in a year the bank holiday calendar does not cover (a measure that meets one
+    is shown blank with this message; elsewhere the CLI prints it without a traceback)."""
+
+
+def bank_holiday_years() -> tuple[int, int]:
+    """The first and last year the installed `holidays` package covers for England and Wales."""
+    import holidays
+
+    country, subdiv = BANK_HOLIDAY_REGION
+    calendar = holidays.country_holidays(country, subdiv=subdiv)
+    return int(calendar.start_year), int(calendar.end_year)
+
+
+@lru_cache(maxsize=32)
+def bank_holidays(first_year: int, last_year: int) -> np.ndarray:
+    """England and Wales bank holidays (including substitute days) in the years first_year to
+    last_year, as sorted datetime64[D], from the maintained `holidays` package.
+
+    Raises BankHolidaysNotCovered for a year outside the package's range: working days are
+    never counted against a calendar that does not know the year. (A one-off bank holiday
+    announced after the installed package was released is only known once it is updated.)"""
+    import holidays
+
+    first, last = bank_holiday_years()
+    if first_year < first or last_year > last:
+        outside = first_year if first_year < first else last_year
+        raise BankHolidaysNotCovered(
+            f"working days cannot be counted for a date in {outside}: the bank holiday calendar "
+            f"(Python package 'holidays' {holidays.__version__}, England and Wales) covers "
+            f"{first} to {last}. Check the date, or update the package if the date is right."
+        )
+    country, subdiv = BANK_HOLIDAY_REGION
+    days = holidays.country_holidays(country, subdiv=subdiv, years=range(first_year, last_year + 1))
+    return np.array(sorted(days), dtype="datetime64[D]")
+
+
+def holidays_spanning(*dates: np.ndarray, margin_days: int = 0) -> np.ndarray:
+    """The bank holidays of every year from the earliest to the latest of `dates` (NaT ignored),
+    widened by `margin_days` either side; empty when there is no date."""
+    known = [d[~np.isnat(d)] for d in (np.asarray(x, dtype="datetime64[D]").ravel() for x in dates)]
+    known = [d for d in known if d.size]
+    if not known:
+        return np.array([], dtype="datetime64[D]")
+    margin = np.timedelta64(margin_days, "D")
+    low = min(d.min() for d in known) - margin
+    high = max(d.max() for d in known) + margin
+    return bank_holidays(int(str(low)[:4]), int(str(high)[:4]))
 
 
 def working_days(start: pd.Series, end: pd.Series) -> pd.Series:
     """Weekdays that are not bank holidays in [start, end) (numpy.busday_count).
 
-    NaN where either date is blank."""
+    NaN where either date is blank; BankHolidaysNotCovered for a year the calendar lacks."""
     start, end = as_dates(start), as_dates(end)
     ok = start.notna() & end.notna()
     out = pd.Series(np.nan, index=start.index, dtype="float64")
     if ok.any():
         s = start[ok].to_numpy().astype("datetime64[D]")
         e = end[ok].to_numpy().astype("datetime64[D]")
-        out[ok] = np.busday_count(s, e, holidays=bank_holidays())
+        out[ok] = np.busday_count(s, e, holidays=holidays_spanning(s, e))
     return out
 
 
 def add_working_days(start: pd.Timestamp, days: int) -> pd.Timestamp:
-    """The date `days` working days after `start`."""
+    """The date `days` working days after `start` (rolled forward to a working day first)."""
     day = np.datetime64(start.date())
-    d = np.busday_offset(day, days, roll="forward", holidays=bank_holidays())
-    return pd.Timestamp(d)
+    # n working days span fewer than 2n + 30 calendar days (weekends and bank holidays)
+    span = holidays_spanning(np.array([day]), margin_days=2 * abs(days) + 30)
+    return pd.Timestamp(np.busday_offset(day, days, roll="forward", holidays=span))
 
 
 def code(series: pd.Series) -> pd.Series:

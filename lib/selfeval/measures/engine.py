@@ -302,13 +302,16 @@ def rag_vector(values: np.ndarray, mdef: MeasureDef) -> np.ndarray:
 
 
 def _finish(rows: dict, fn: MeasureFn, mdef: MeasureDef, ctx: Context) -> pd.DataFrame:
-    n, d = np.asarray(rows["n"], dtype="float64"), np.asarray(rows["d"], dtype="float64")
+    # numerators and denominators are sums (of FTE, days, counts): to 2 decimal places, so
+    # float noise (113.19999999999996) never reaches measures.csv; values use these rounded sums
+    n = round_half_up(np.asarray(rows["n"], dtype="float64"), 2)
+    d = round_half_up(np.asarray(rows["d"], dtype="float64"), 2)
     blank = np.full(len(n), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         if fn.agg == "count":
             numerator, denominator, value = n, blank, n
         elif fn.agg == "sum":
-            numerator, denominator, value = round_half_up(n, 2), blank, round_half_up(n, 1)
+            numerator, denominator, value = n, blank, round_half_up(n, 1)
         elif fn.agg == "rate":
             years = pd.DatetimeIndex(rows["at"]).year
             pop = np.array([float(ctx.settings.population(int(y))) for y in years])
@@ -317,7 +320,7 @@ def _finish(rows: dict, fn: MeasureFn, mdef: MeasureDef, ctx: Context) -> pd.Dat
             numerator, denominator = n, d
             value = round_half_up(np.where(d > 0, 100.0 * n / d, np.nan), 1)
         else:  # ratio: mean days, caseload per FTE
-            numerator, denominator = round_half_up(n, 2), round_half_up(d, 2)
+            numerator, denominator = n, d
             value = round_half_up(np.where(d > 0, n / d, np.nan), 1)
     value = np.asarray(value, dtype="float64")
     out = pd.DataFrame(
@@ -355,7 +358,11 @@ def _csv_numbers(values: np.ndarray, *, integers: bool | None = None) -> np.ndar
     for v in np.asarray(values, dtype="float64").tolist():
         if v != v:  # NaN
             out.append(None)
-        elif integers is not False and float(v).is_integer():
+            continue
+        v = round(v, 9)  # the shortest repr: no binary noise in the CSV (0.1 + 0.2 → 0.3)
+        if v == 0:
+            v = 0.0  # not -0.0
+        if integers is not False and float(v).is_integer():
             out.append(int(v))
         else:
             out.append(float(v))

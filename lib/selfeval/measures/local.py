@@ -3,13 +3,16 @@ foster carers (schemas in reference/local_datasets.yaml)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from selfeval.measures.children import cin_open_rows, cp_open
 from selfeval.measures.context import (
+    DAY,
     SW_ROLES,
     Context,
     add_working_days,
+    as_dates,
     is_yes,
     months_before,
     within_days_before,
@@ -17,7 +20,7 @@ from selfeval.measures.context import (
 )
 from selfeval.measures.front_door import days_since_previous, only
 from selfeval.measures.looked_after import cla_open, latest_on_or_before
-from selfeval.measures.registry import measure
+from selfeval.measures.registry import MeasureUnavailable, measure
 
 GOOD = ("good", "outstanding")
 
@@ -137,18 +140,118 @@ def sw_over_caseload_target(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame
     return rows[over].assign(n=1)[["pid", "unit", "team", "n"]]
 
 
+# DfE's "child and family social workers" (Children's social work workforce census): registered
+# social workers in children's services at every level, managers included; not family support
+# workers or personal advisers.
+DFE_SW_ROLES = (*SW_ROLES, "Team manager", "Service manager")
+
+
+def _employment_is(rows: pd.DataFrame, value: str) -> pd.Series:
+    return rows["employment"].astype("string").str.strip().str.lower().eq(value).fillna(False)
+
+
 @measure(
     "agency_rate_pct", kind="stock", agg="pct", sources=("local_workforce",), breakdowns=("team",)
 )
 def agency_rate_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
-    """Agency social worker FTE as a percentage of all social worker FTE."""
+    """DfE agency worker rate: agency FTE / (agency FTE + employed FTE) of child and family
+    social workers (DFE_SW_ROLES) in the workforce snapshot at the date."""
     ctx.table("local_workforce", "employment")
     rows = workforce_at(ctx, periods)
-    rows = rows[rows["is_sw"]]
-    agency = rows["employment"].astype("string").str.lower().eq("agency").fillna(False)
+    rows = rows[rows["role"].isin(DFE_SW_ROLES)]
+    agency = _employment_is(rows, "agency")
     return rows.assign(n=rows["fte"].where(agency, 0.0), d=rows["fte"])[
         ["pid", "unit", "team", "n", "d"]
     ]
+
+
+@measure(
+    "sw_turnover_pct", kind="stock", agg="pct", sources=("local_workforce",), breakdowns=("team",)
+)
+def sw_turnover_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """DfE turnover rate: FTE of employed (permanent) child and family social workers who left in
+    the 12 months to the date, over the FTE of those in post at the date.
+
+    A leaver is a worker whose latest row on or before the date has a leave date in the 12 months
+    to it, or no leave date but who is missing from every later snapshot (taken to have gone by
+    the first snapshot without them); the FTE is that row's. Reported only for dates whose 12
+    months the snapshots cover (a snapshot on or before the day before the window)."""
+    wf = ctx.table("local_workforce", "employment", "leave_date")
+    rows = workforce_at(ctx, periods)
+    rows = rows[rows["role"].isin(DFE_SW_ROLES) & _employment_is(rows, "permanent")]
+    first = wf["snapshot_date"].min()
+    periods = periods.assign(year_from=periods["at"].map(lambda d: months_before(d, 12)))
+    covered = periods[periods["year_from"] - DAY >= first] if pd.notna(first) else periods[:0]
+    if covered.empty:
+        starts = f"starts {first:%d/%m/%Y}" if pd.notna(first) else "has no snapshot"
+        raise MeasureUnavailable(
+            "turnover needs workforce snapshots reaching back 12 months before the date (to see "
+            f"the year's leavers); the workforce data {starts}"
+        )
+    ctx.report_only(covered["pid"])
+    gone_by = _gone_by(wf)
+    staff = wf[wf["role"].isin(DFE_SW_ROLES) & _employment_is(wf, "permanent")]
+    staff = staff.sort_values("snapshot_date", kind="stable")
+    parts = []
+    for p in covered.itertuples(index=False):
+        last = staff[staff["snapshot_date"] <= p.at].drop_duplicates("staff_id", keep="last")
+        left_on = as_dates(last["leave_date"]).fillna(last["staff_id"].map(gone_by))
+        left = last[(left_on >= p.year_from) & (left_on <= p.at)]
+        fte = pd.to_numeric(left["fte"], errors="coerce").fillna(0.0)
+        parts.append(
+            pd.DataFrame(
+                {"pid": p.pid, "unit": "left:" + left["staff_id"].astype(str), "team": left["team"]}
+            ).assign(n=fte.to_numpy(), d=0.0)
+        )
+    in_post = rows.assign(n=0.0, d=rows["fte"])[["pid", "unit", "team", "n", "d"]]
+    return pd.concat([in_post, *parts], ignore_index=True)
+
+
+@measure(
+    "sw_vacancy_pct",
+    kind="stock",
+    agg="pct",
+    sources=(("local_workforce", "local_vacancies"),),
+    breakdowns=("team",),
+)
+def sw_vacancy_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """DfE vacancy rate: vacant child and family social worker FTE (posts not filled by an
+    employed worker, agency cover included) / (vacant FTE + employed FTE in post), both from the
+    snapshots of the same date in the month ending at the date."""
+    ctx.table("local_workforce", "employment")
+    vac = ctx.table("local_vacancies", "snapshot_date", "team", "vacancy_fte")
+    rows = workforce_at(ctx, periods)
+    rows = rows[rows["role"].isin(DFE_SW_ROLES) & _employment_is(rows, "permanent")]
+    parts = [rows.assign(n=0.0, d=rows["fte"])[["pid", "unit", "team", "n", "d", "snapshot_date"]]]
+    for p in periods.itertuples(index=False):
+        snap = rows.loc[rows["pid"] == p.pid, "snapshot_date"]
+        if snap.empty:
+            continue
+        v = vac[vac["snapshot_date"] == snap.iloc[0]]
+        fte = pd.to_numeric(v["vacancy_fte"], errors="coerce").fillna(0.0).to_numpy()
+        units = [f"vacancy:{i}" for i in range(len(v))]
+        parts.append(
+            pd.DataFrame({"pid": p.pid, "unit": units, "team": v["team"].to_numpy()}).assign(
+                n=fte, d=fte, snapshot_date=snap.iloc[0]
+            )
+        )
+    out = pd.concat(parts, ignore_index=True)
+    # a month is reported only when both snapshots exist for the same date
+    with_vacancies = set(vac["snapshot_date"].dropna())
+    ctx.report_only(out.loc[out["snapshot_date"].isin(with_vacancies), "pid"].unique())
+    return out[["pid", "unit", "team", "n", "d"]]
+
+
+def _gone_by(wf: pd.DataFrame) -> pd.Series:
+    """Staff id → the first snapshot date after their last appearance (NaT when they are in the
+    latest snapshot): by then they had left."""
+    dates = np.sort(as_dates(wf["snapshot_date"]).dropna().unique())
+    last_seen = wf.groupby("staff_id")["snapshot_date"].max()
+    after = np.searchsorted(dates, last_seen.to_numpy(), side="right")
+    known = after < len(dates)
+    out = np.full(len(last_seen), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[known] = dates[after[known]]
+    return pd.Series(out, index=last_seen.index)
 
 
 @measure(
@@ -167,9 +270,15 @@ def permanent_sw_fte(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     "appraisals_pct", kind="stock", agg="pct", sources=("local_workforce",), breakdowns=("team",)
 )
 def appraisals_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
-    """Staff in post with an appraisal in the 365 days before the snapshot date."""
-    ctx.table("local_workforce", "appraisal_date")
+    """The plan's cohort: permanent staff, and agency staff in post more than 12 months (start
+    date before the 12 months ending at the snapshot), in the snapshot at the date; those with
+    an appraisal in the 365 days before the snapshot date. Agency staff without a start date
+    cannot be placed and are left out."""
+    ctx.table("local_workforce", "appraisal_date", "employment", "start_date")
     rows = workforce_at(ctx, periods)
+    year_ago = rows["snapshot_date"].map(lambda d: months_before(d, 12))
+    long_agency = _employment_is(rows, "agency") & (as_dates(rows["start_date"]) < year_ago)
+    rows = rows[_employment_is(rows, "permanent") | long_agency]
     done = within_days_before(rows["snapshot_date"], rows["appraisal_date"], 365)
     return rows.assign(n=done)[["pid", "unit", "team", "n"]]
 

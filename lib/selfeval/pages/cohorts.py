@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from selfeval.config import reference_file
+from selfeval.measures.context import holidays_spanning
 
 AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("Under 1", 0, 0),
@@ -308,12 +309,6 @@ def source_profile(frame: pd.DataFrame, column: str) -> pd.DataFrame | None:
 # --- timeliness -----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def bank_holidays() -> np.ndarray:
-    ref = pd.read_csv(reference_file("bank_holidays_england_wales_2017_2026.csv"))
-    return pd.to_datetime(ref["date"], cache=False).values.astype("datetime64[D]")
-
-
 def working_days(start: pd.Series, end: pd.Series) -> pd.Series:
     """Working days in [start, end) (weekdays that are not bank holidays); NaN if a date is
     missing. Negative when end is before start."""
@@ -324,7 +319,7 @@ def working_days(start: pd.Series, end: pd.Series) -> pd.Series:
     if ok.any():
         s = start[ok].values.astype("datetime64[D]")
         e = end[ok].values.astype("datetime64[D]")
-        out[ok] = np.busday_count(s, e, holidays=bank_holidays()).astype("float64")
+        out[ok] = np.busday_count(s, e, holidays=holidays_spanning(s, e)).astype("float64")
     return out
 
 

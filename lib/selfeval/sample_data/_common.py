@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from selfeval.config import reference_file
+from selfeval.measures.context import holidays_spanning
 
 DAY = np.timedelta64(1, "D")
 NAT = np.datetime64("NaT", "D")
@@ -103,18 +101,12 @@ def exp_days(rng: np.random.Generator, mean: float, n: int, minimum: int = 0) ->
     return (minimum + rng.exponential(mean, size=n)).astype(int).astype("timedelta64[D]")
 
 
-@lru_cache(maxsize=1)
-def bank_holidays() -> np.ndarray:
-    path = reference_file("bank_holidays_england_wales_2017_2026.csv")
-    with path.open(encoding="utf-8") as fh:
-        return np.array([row["date"] for row in csv.DictReader(fh)], dtype="datetime64[D]")
-
-
 def add_working_days(start: np.ndarray, working_days: np.ndarray) -> np.ndarray:
     """The date `working_days` working days after start (start rolled forward to a working day)."""
-    return np.busday_offset(
-        start.astype("datetime64[D]"), working_days, roll="forward", holidays=bank_holidays()
-    )
+    start = start.astype("datetime64[D]")
+    span = int(np.max(np.abs(working_days), initial=0)) * 2 + 30
+    holidays = holidays_spanning(start, margin_days=span)
+    return np.busday_offset(start, working_days, roll="forward", holidays=holidays)
 
 
 def age_years(dob: np.ndarray, on: np.ndarray | np.datetime64) -> np.ndarray:

@@ -20,6 +20,7 @@ from ._common import (
     months_before,
     pick,
 )
+from ._services import vacancies
 from ._world import World
 
 SUPERVISION_MONTHS = 26  # 24 monthly snapshots need the 56 days before the first
@@ -688,6 +689,7 @@ def local(cut: Cutter, action_ids: list[str]) -> dict[str, pd.DataFrame]:
     wf = censor(wf, on, ["leave_date"])
     wf = wf.assign(caseload=wf["caseload"].astype("Int64").where(wf["caseload"] >= 0))
     out["workforce"] = wf.reset_index(drop=True)
+    out["vacancies"] = vacancies(wf)
 
     sv_from = pd.Timestamp(months_before(np.datetime64(on.date(), "D"), SUPERVISION_MONTHS))
     sv = w.supervision[pd.to_datetime(w.supervision["supervision_date"]).between(sv_from, on)]

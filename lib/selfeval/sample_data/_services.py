@@ -160,6 +160,29 @@ def workforce(rng: np.random.Generator, h: Horizon, scale: float) -> pd.DataFram
     return snaps.drop(columns="leaving").reset_index(drop=True)
 
 
+DFE_SW_ROLES = (
+    "Social worker",
+    "Senior practitioner",
+    "Advanced practitioner",
+    "Team manager",
+    "Service manager",
+)
+
+
+def vacancies(workforce: pd.DataFrame) -> pd.DataFrame:
+    """Vacant child and family social worker FTE per snapshot and team (DfE: posts not filled by
+    an employed worker, agency cover included). A team's posts are the most child and family
+    social workers it ever had in post at one snapshot, each a full-time post."""
+    sw = workforce[workforce["role"].isin(DFE_SW_ROLES)]
+    in_post = sw.groupby(["snapshot_date", "team"]).size()
+    posts = in_post.groupby("team").max()
+    permanent = sw[sw["employment"] == "Permanent"].groupby(["snapshot_date", "team"])["fte"].sum()
+    grid = in_post.index.to_frame(index=False)
+    held = permanent.reindex(pd.MultiIndex.from_frame(grid), fill_value=0.0).to_numpy()
+    vacant = np.clip(grid["team"].map(posts).to_numpy() - held, 0, None)
+    return grid.assign(vacancy_fte=np.round(vacant, 1))
+
+
 AUDIT_TYPES = {
     "Managers monthly": 55,
     "Thematic": 20,
