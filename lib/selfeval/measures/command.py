@@ -7,12 +7,13 @@ import time
 from datetime import date
 from pathlib import Path
 
+from selfeval.measures.context import resolve_period_end
 from selfeval.measures.engine import compute_measures_with_status, write_measures
 
 
 def measures_command(data: Path | None, period_end: date | None, out: Path) -> int:
     """Read the extract, compute the measures, write `out`. Exit 0, or 2 when the extract folder
-    is missing."""
+    is missing or the period end is after the extract date (PeriodEndError, a UserError)."""
     if data is None or not Path(data).is_dir():
         print(
             f"selfeval measures: the extract folder {data} does not exist "
@@ -25,9 +26,11 @@ def measures_command(data: Path | None, period_end: date | None, out: Path) -> i
     started = time.monotonic()
     extract = load_extract(Path(data))
     read_s = time.monotonic() - started
-    period_end = period_end or extract.extract_date
+    period_end = resolve_period_end(period_end, extract.extract_date)  # later: exit 2
     started = time.monotonic()
-    measures, status = compute_measures_with_status(extract.tables, period_end)
+    measures, status = compute_measures_with_status(
+        extract.tables, period_end, extract_date=extract.extract_date
+    )
     path = write_measures(measures, Path(out))
     seconds = time.monotonic() - started
     ok = status[status["status"] == "ok"]

@@ -15,7 +15,7 @@ from selfeval.measures.context import (
     within_days_before,
     working_days,
 )
-from selfeval.measures.front_door import days_since_previous, only
+from selfeval.measures.front_door import look_back_supported, only, re_referral_decisions
 from selfeval.measures.looked_after import cla_open, latest_on_or_before
 from selfeval.measures.registry import measure
 
@@ -230,9 +230,10 @@ def _eh(ctx: Context) -> pd.DataFrame:
         eh = ctx.table("local_early_help", "child_id", "referral_date")
         team = eh["team"] if "team" in eh else pd.Series(pd.NA, index=eh.index)
         used = ("referral_date", "closure_date", "closure_reason", "stepped_down_from_csc")
-        return only(eh, *used, "first_seen_date").assign(
-            unit=eh["child_id"], team=team, gap=days_since_previous(eh, "child_id", "referral_date")
+        re = re_referral_decisions(
+            eh["child_id"], eh["referral_date"], ctx.coverage_start("local_early_help")
         )
+        return only(eh, *used, "first_seen_date").assign(unit=eh["child_id"], team=team, re=re)
 
     return ctx.cached("early_help", build)
 
@@ -272,9 +273,29 @@ def eh_open(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     distinct=False,
 )
 def eh_re_referral_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
-    """Early help referrals in the period where the child had another one 1-365 days earlier."""
+    """Early help referrals in the period where the child had another one 1-365 days earlier,
+    of those the data can decide: a previous one visible, or the data reaching 365 days back
+    (early help data has no count of earlier referrals; the rest are `eh_re_referral_undecided`).
+    Months whose look-back the data does not cover get no trend point."""
+    look_back_supported(ctx, periods, "local_early_help")
     rows = ctx.in_periods(_eh(ctx), "referral_date", periods)
-    return rows.assign(n=rows["gap"].between(1, 365))[["pid", "team", "n"]]
+    rows = rows[rows["re"].notna()]
+    return rows.assign(n=rows["re"].astype(bool))[["pid", "team", "n"]]
+
+
+@measure(
+    "eh_re_referral_undecided",
+    kind="flow",
+    agg="count",
+    sources=("local_early_help",),
+    breakdowns=("team",),
+    distinct=False,
+)
+def eh_re_referral_undecided(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Early help referrals in the period left out of `eh_re_referral_pct` (no previous one
+    visible within 365 days and the data not reaching 365 days back)."""
+    rows = ctx.in_periods(_eh(ctx), "referral_date", periods)
+    return rows[rows["re"].isna()][["pid", "team"]]
 
 
 @measure(
