@@ -195,30 +195,23 @@ def _status(measure_id: str, status: str, using: tuple[str, ...], rows: int, why
     return dict(measure_id=measure_id, status=status, source=" + ".join(using), rows=rows, why=why)
 
 
-_WINDOW_WORDS = {
-    "flow": "the quarter",
-    "rolling12": "the 12 months",
-    "stock": "the date",
-}
-
-
 def _covered(
     periods: pd.DataFrame, starts: Mapping[str, pd.Timestamp | None], kind: str
 ) -> tuple[pd.DataFrame, str]:
     """(the periods the data reaches, ''), keeping rows whose check date is on or after every
-    table's coverage start; or (the headline only, why) when the data does not reach back to the
-    headline period's start: a figure on part of its window (a 12-month rate from 6 months of
-    data) would be labelled as what it is not."""
+    table's coverage start; or, for a 12-month measure, (the headline only, why) when the data
+    does not reach back to the headline's window start: a 12-month figure from 6 months of
+    data would be labelled as what it is not."""
     known = {t: s for t, s in starts.items() if s is not None}
     if not known:
         return periods, ""
     table, reach = max(known.items(), key=lambda item: item[1])
     head = periods[periods["headline"]]
-    if len(head) and (head["check"] < reach).any():
+    if kind == "rolling12" and len(head) and (head["check"] < reach).any():
         need = head["check"].min()
         return head.reset_index(drop=True), (
             f"{table} reaches back only to {reach:%d %B %Y}; the figure for "
-            f"{_WINDOW_WORDS.get(kind, 'the period')} ending {head['at'].max():%d %B %Y} "
+            f"the 12 months ending {head['at'].max():%d %B %Y} "
             f"needs data from {need:%d %B %Y}"
         )
     return periods[periods["headline"] | (periods["check"] >= reach)].reset_index(drop=True), ""
