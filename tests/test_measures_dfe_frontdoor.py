@@ -403,3 +403,45 @@ def test_sample_extract_with_a_six_month_list_3_gives_the_true_re_referral_rate(
     assert float(cut6.loc["re_referral_pct", "denominator"]) + undecided == float(
         true.loc["re_referral_pct", "denominator"]
     )
+
+
+# ------------------------------------------------------------------ the conversion chain
+
+
+def test_conversion_chain_counts_rates_and_share_of_the_step_before():
+    from selfeval.pages.chain import conversion_chain, conversion_chain_html
+
+    def row(measure_id, value, denominator=None, period_type="quarter", breakdown=""):
+        return dict(
+            measure_id=measure_id,
+            period_type=period_type,
+            breakdown=breakdown,
+            value=value,
+            denominator=denominator,
+        )
+
+    measures = pd.DataFrame(
+        [
+            row("contacts", 1000),
+            row("contacts", 300, period_type="month"),  # not the quarter: ignored
+            row("referrals", 250),
+            row("referrals", 100, breakdown="team=T1"),  # a team: ignored
+            row("assessments_completed", 200),
+            row("s47_enquiries", 40),
+            row("icpc_timely_pct", 75.0, denominator=20),  # 15 of 20 ICPCs on time
+            row("cp_starts", 0),
+        ]
+    )
+    chain = conversion_chain(measures, 50_000)
+    assert chain["count"].tolist() == [1000, 250, 200, 40, 20, 0]
+    # per 10,000 children: 1000 / 50,000 × 10,000 = 200.0; 250 → 50.0; 20 → 4.0
+    assert chain["per_10k"].tolist() == [200.0, 50.0, 40.0, 8.0, 4.0, 0.0]
+    # share of the step before: 250/1000 = 25%, 200/250 = 80%, 40/200 = 20%, 20/40 = 50%, 0/20
+    assert chain["pct_of_previous"].tolist()[1:] == [25.0, 80.0, 20.0, 50.0, 0.0]
+    assert pd.isna(chain["pct_of_previous"].iloc[0])
+    # a step the extract lacks is "no data", and the step after it has no share
+    without_s47 = measures[measures["measure_id"] != "s47_enquiries"]
+    gap = conversion_chain(without_s47, 50_000)
+    assert pd.isna(gap["count"].iloc[3]) and pd.isna(gap["pct_of_previous"].iloc[4])
+    html = conversion_chain_html(without_s47, 50_000, "quarter ending 30 September 2021")
+    assert "no data" in html and "25.0%" in html and "same quarter" in html
