@@ -445,3 +445,19 @@ def test_conversion_chain_counts_rates_and_share_of_the_step_before():
     assert pd.isna(gap["count"].iloc[3]) and pd.isna(gap["pct_of_previous"].iloc[4])
     html = conversion_chain_html(without_s47, 50_000, "quarter ending 30 September 2021")
     assert "no data" in html and "25.0%" in html and "same quarter" in html
+
+
+def test_early_help_first_visit_after_the_period_end_does_not_count():
+    eh = pd.DataFrame(
+        {
+            "child_id": ["A", "B"],
+            # A referred Mon 20 Sep 2021, seen Fri 1 Oct (9 working days: late, and after the
+            # period end); B referred Wed 29 Sep, seen Fri 1 Oct (2 working days, but after the
+            # period end: at 30 Sep B was not yet seen and not yet due, so left out)
+            "referral_date": dates("2021-09-20", "2021-09-29"),
+            "first_seen_date": dates("2021-10-01", "2021-10-01"),
+        }
+    )
+    rows, _ = run({"local_early_help": eh}, "eh_seen_timely_pct", extract_date=date(2021, 10, 1))
+    q = pick(rows, "quarter")  # A not seen by 30 Sep and past due → 0 of 1
+    assert (q["numerator"], q["denominator"]) == (0, 1)

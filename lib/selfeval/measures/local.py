@@ -354,8 +354,8 @@ def eh_step_up(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
 def eh_seen_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Early help referrals in the period whose family was first seen within 5 working days.
 
-    Referrals not yet seen whose 5 working days had not run out by the period end of the run
-    are left out (not yet due)."""
+    Referrals not yet seen at the period end of the run (a first visit after it does not
+    count) whose 5 working days had not run out by then are left out (not yet due)."""
     ctx.table("local_early_help", "first_seen_date")
 
     def build() -> pd.DataFrame:
@@ -365,9 +365,11 @@ def eh_seen_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     eh = ctx.cached("early_help_seen", build)
     rows = ctx.in_periods(eh, "referral_date", periods)
     deadline = add_working_days(ctx.period_end, -5)
-    pending = rows["first_seen_date"].isna() & (rows["referral_date"] > deadline)
-    rows = rows[~pending]
-    return rows.assign(n=rows["wd"] <= 5)[["pid", "team", "n"]]
+    # a first visit after the period end had not happened at it (the extract may be later)
+    seen = (rows["first_seen_date"] <= ctx.period_end).fillna(False)
+    pending = ~seen & (rows["referral_date"] > deadline)
+    rows, seen = rows[~pending], seen[~pending]
+    return rows.assign(n=seen & (rows["wd"] <= 5))[["pid", "team", "n"]]
 
 
 # ---------------------------------------------------------------------------------- missing
