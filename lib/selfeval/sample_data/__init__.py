@@ -51,6 +51,7 @@ import yaml
 
 from ._common import make_horizon
 from ._extract import Cutter, Extract, local, ssda903
+from ._ofsted import cut_to_ofsted_window
 from ._quality import plant_latest, plant_previous
 from ._world import World, build_world
 from ._write import write_extract
@@ -103,9 +104,12 @@ def iter_sample(
     scale: float = 1.0,
     extract_dates: Sequence[date] = DEFAULT_EXTRACT_DATES,
     actions: Sequence[str] | None = None,
+    list_months: int | None = None,
 ) -> Iterator[tuple[date, Extract]]:
     """Each extract's tables (canonical Annex A column names, problems planted), oldest first,
-    cut from the world one at a time so a caller that writes and drops each holds only one."""
+    cut from the world one at a time so a caller that writes and drops each holds only one.
+    `list_months`: Annex A Lists 1-8 cut to the months before the extract date as Ofsted asks
+    (`cut_to_ofsted_window`); default the 36 months of history."""
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
     dates = sorted(set(extract_dates))
@@ -117,6 +121,8 @@ def iter_sample(
             pd.Timestamp(d), annex_a=cut.annex_a(), ssda903=ssda903(cut), local=local(cut, ids)
         )
         del cut
+        if list_months:
+            cut_to_ofsted_window(ex, list_months)
         if i == len(dates) - 1:
             plant_latest(ex)
         elif i == len(dates) - 2:
@@ -178,13 +184,14 @@ def _row_counts(ex: Extract) -> list[tuple[str, int]]:
     return rows
 
 
-def sample_command(out_dir: Path, seed: int, scale: float) -> int:
+def sample_command(out_dir: Path, seed: int, scale: float, list_months: int | None = None) -> int:
     """CLI: write the sample and print what was written (folders, row counts)."""
     started = time.perf_counter()
     layout = _layout(sorted(set(DEFAULT_EXTRACT_DATES)))
     out_dir = Path(out_dir)
     count = 0
-    for d, ex in iter_sample(seed=seed, scale=scale):  # one extract in memory at a time
+    # one extract in memory at a time
+    for d, ex in iter_sample(seed=seed, scale=scale, list_months=list_months):
         count += 1
         annex_a_as, tolerances = layout[d]
         folder = out_dir / d.isoformat()
