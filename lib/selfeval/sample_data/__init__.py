@@ -7,6 +7,7 @@ The same child keeps the same synthetic id (``C`` + 7 digits) in every list and 
 Local variant of Annex A: Ofsted asks for the last 6-12 months; so that trends have at least
 24 monthly points, each list here covers the **36 months before the extract date**, plus every
 case still open at the extract date (Lists 2, 4, 6, 7, 8, 10, 11), whatever its start.
+``--list-months N`` cuts Lists 1-8 to the N months Ofsted asks for (`_ofsted.py`).
 List 9 holds care leavers aged 16-20 at the extract date (relevant and former relevant).
 
 Volumes at ``scale=1`` (``--scale 10`` gives about ten times the rows): about 10,000 contacts and
