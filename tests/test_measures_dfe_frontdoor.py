@@ -368,7 +368,7 @@ def test_plans_ending_after_2_years_or_more():
 # ------------------------------------------------------------------ end to end on the sample
 
 
-def test_sample_extract_with_a_six_month_list_3_gives_the_true_re_referral_rate(tmp_path):
+def test_sample_extract_with_a_six_month_list_3_gives_the_true_re_referral_rate(tmp_path, capsys):
     from selfeval.sample_data import iter_sample
 
     on = date(2022, 3, 31)
@@ -388,9 +388,13 @@ def test_sample_extract_with_a_six_month_list_3_gives_the_true_re_referral_rate(
         folder = write_extract(tmp_path / name / on.isoformat(), {3: lst}, on)
         out = tmp_path / f"{name}.csv"
         assert cli.main(["measures", "--data", str(folder), "--out", str(out)]) == 0
+        said = capsys.readouterr().out
         m = pd.read_csv(out, keep_default_na=False)
         head = m[(m["period_type"] == "quarter") & (m["breakdown"] == "")].set_index("measure_id")
         figures[name] = head
+        if name == "cut":  # the command says how many it left out
+            n = int(head.loc["re_referral_undecided", "value"])
+            assert f"re_referral_pct: {n} in the quarter could not be decided" in said
     true, cut6 = figures["full"], figures["cut"]
     # on 36 months every referral in the quarter is decided from the data: the true rate
     assert int(true.loc["re_referral_undecided", "value"]) == 0

@@ -7,6 +7,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
+
 from selfeval.measures.context import resolve_period_end
 from selfeval.measures.engine import compute_measures_with_status, write_measures
 
@@ -43,5 +45,23 @@ def measures_command(data: Path | None, period_end: date | None, out: Path) -> i
         print(f"Not available from this extract ({len(missing)}):")
         for row in missing.itertuples(index=False):
             print(f"  {row.measure_id}: {row.why}")
+    for line in undecided_lines(measures):
+        print(line)
     print(f"Written: {path}")
     return 0
+
+
+def undecided_lines(measures: pd.DataFrame) -> list[str]:
+    """One line per `<x>_undecided` measure whose quarter counts any: how many events its
+    percentage left out because the data cannot decide them."""
+    head = measures[
+        measures["measure_id"].str.endswith("_undecided")
+        & (measures["period_type"] == "quarter")
+        & (measures["breakdown"] == "")
+    ]
+    return [
+        f"{row.measure_id.removesuffix('_undecided')}_pct: {int(row.value)} in the quarter could "
+        f"not be decided from the extract and are left out ({row.measure_id})."
+        for row in head.itertuples(index=False)
+        if row.value and row.value > 0
+    ]
