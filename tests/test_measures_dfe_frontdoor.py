@@ -265,6 +265,16 @@ def test_flow_and_stock_measures_still_report_at_an_earlier_period_end():
     assert status["status"] == "ok" and pick(rows, "snapshot")["value"] == 1
 
 
+def test_a_quarter_before_the_list_starts_is_blank_with_the_reason():
+    # the 6-month list to 30 Sep 2021 starts 1 Apr 2021: the quarter to 30 Jun 2021 is in it
+    # (one referral in it: V, 3 Apr); the quarter to 31 May 2021 starts 1 Mar, before it
+    rows, status = run({"annex_a_3": six_month_list_3()}, "referrals", date(2021, 6, 30))
+    assert status["status"] == "ok" and pick(rows, "quarter")["value"] == 1
+    rows, status = run({"annex_a_3": six_month_list_3()}, "referrals", date(2021, 5, 31))
+    assert rows.empty and status["status"] == "unavailable"
+    assert "quarter ending 31 May 2021 needs data from 01 March 2021" in status["why"]
+
+
 def test_a_period_end_after_the_extract_date_is_refused():
     assert resolve_period_end(None, PE) == PE
     assert resolve_period_end(date(2021, 9, 29), PE) == date(2021, 9, 29)
@@ -354,10 +364,11 @@ def test_repeat_plan_within_2_years_with_latest_plans_only_is_blank():
 def test_plans_ending_after_2_years_or_more():
     a7 = pd.DataFrame(
         {
-            "child_id": ["G", "H", "I", "J"],
-            "cp_start": dates("2019-08-01", "2019-08-02", "2021-01-01", "2019-01-01"),
-            # G exactly 2 years: yes; H one day short: no; I no; J ends after the period end
-            "cp_end": dates("2021-08-01", "2021-08-01", "2021-09-30", "2021-10-05"),
+            "child_id": ["G", "H", "I", "J", "K"],
+            "cp_start": dates("2019-08-01", "2019-08-02", "2021-01-01", "2019-01-01", "2019-01-01"),
+            # G exactly 2 years: yes; H one day short: no; I no; J ends after the period end;
+            # K ended before the quarter (the list reaches back past its start)
+            "cp_end": dates("2021-08-01", "2021-08-01", "2021-09-30", "2021-10-05", "2021-05-03"),
         }
     )
     rows, _ = run({"annex_a_7": a7}, "cp_ended_2yrs_plus_pct", extract_date=date(2021, 10, 5))
@@ -454,12 +465,13 @@ def test_conversion_chain_counts_rates_and_share_of_the_step_before():
 def test_early_help_first_visit_after_the_period_end_does_not_count():
     eh = pd.DataFrame(
         {
-            "child_id": ["A", "B"],
+            "child_id": ["A", "B", "Z"],
             # A referred Mon 20 Sep 2021, seen Fri 1 Oct (9 working days: late, and after the
             # period end); B referred Wed 29 Sep, seen Fri 1 Oct (2 working days, but after the
-            # period end: at 30 Sep B was not yet seen and not yet due, so left out)
-            "referral_date": dates("2021-09-20", "2021-09-29"),
-            "first_seen_date": dates("2021-10-01", "2021-10-01"),
+            # period end: at 30 Sep B was not yet seen and not yet due, so left out); Z before
+            # the quarter (the data reaches back past its start)
+            "referral_date": dates("2021-09-20", "2021-09-29", "2021-05-04"),
+            "first_seen_date": dates("2021-10-01", "2021-10-01", "2021-05-05"),
         }
     )
     rows, _ = run({"local_early_help": eh}, "eh_seen_timely_pct", extract_date=date(2021, 10, 1))

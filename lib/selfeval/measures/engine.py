@@ -143,7 +143,10 @@ def _compute(
         if fn.kind not in periods_by_kind:
             periods_by_kind[fn.kind] = build_periods(period_end, fn.kind)
         periods, short = _covered(
-            periods_by_kind[fn.kind], {t: ctx.coverage_start(t) for t in using}, fn.kind
+            periods_by_kind[fn.kind],
+            {t: ctx.coverage_start(t) for t in using},
+            fn.kind,
+            latest_only,
         )
         ctx.using = using
         ctx.reported_pids = None
@@ -196,22 +199,29 @@ def _status(measure_id: str, status: str, using: tuple[str, ...], rows: int, why
 
 
 def _covered(
-    periods: pd.DataFrame, starts: Mapping[str, pd.Timestamp | None], kind: str
+    periods: pd.DataFrame,
+    starts: Mapping[str, pd.Timestamp | None],
+    kind: str,
+    before_extract: bool = False,
 ) -> tuple[pd.DataFrame, str]:
     """(the periods the data reaches, ''), keeping rows whose check date is on or after every
-    table's coverage start; or, for a 12-month measure, (the headline only, why) when the data
-    does not reach back to the headline's window start: a 12-month figure from 6 months of
-    data would be labelled as what it is not."""
+    table's coverage start; or (the headline only, why) when the data does not reach back to
+    the headline's window start, for a 12-month measure (a 12-month figure from 6 months of
+    data would be labelled as what it is not) and, when the period ends before the extract
+    date (`before_extract`), for the quarter (at the extract date Ofsted's 6-month lists always
+    hold the quarter)."""
     known = {t: s for t, s in starts.items() if s is not None}
     if not known:
         return periods, ""
     table, reach = max(known.items(), key=lambda item: item[1])
     head = periods[periods["headline"]]
-    if kind == "rolling12" and len(head) and (head["check"] < reach).any():
+    checked = kind == "rolling12" or (kind == "flow" and before_extract)
+    if checked and len(head) and (head["check"] < reach).any():
         need = head["check"].min()
+        window = "12 months" if kind == "rolling12" else "quarter"
         return head.reset_index(drop=True), (
             f"{table} reaches back only to {reach:%d %B %Y}; the figure for "
-            f"the 12 months ending {head['at'].max():%d %B %Y} "
+            f"the {window} ending {head['at'].max():%d %B %Y} "
             f"needs data from {need:%d %B %Y}"
         )
     return periods[periods["headline"] | (periods["check"] >= reach)].reset_index(drop=True), ""
