@@ -178,17 +178,22 @@ def referrals_table() -> pd.DataFrame:
 def test_re_referral_365_and_366_days():
     df = compute({"annex_a_3": referrals_table()}, "re_referral_pct")
     q = pick(df, "quarter")
-    # referrals in the quarter: A(1 Aug) yes, B no, C x2 no, D(5 Jul) no, D(1 Sep) yes → 2/6
-    assert (q["numerator"], q["denominator"], q["value"]) == (2, 6, 33.3)
-    t1 = pick(df, "quarter", "team=T1")  # A(1 Aug) yes, D x2 (one yes) → 2/3
-    assert t1["value"] == 66.7
+    # DfE: a re-referral is a referral within 12 months (1-365 days) of a previous one. List 3
+    # reaches back to 31 Jul 2020. In the quarter: A(1 Aug) yes (365 days); B no (366 days,
+    # and 1 Aug 2021 - 365 days = 31 Jul 2020 is covered); C x2 no (covered, none before);
+    # D(5 Jul) undecided (its look-back starts 5 Jul 2020, before the data; no List 3 count);
+    # D(1 Sep) yes (58 days) → 2 of 5 decided
+    assert (q["numerator"], q["denominator"], q["value"]) == (2, 5, 40.0)
+    t1 = pick(df, "quarter", "team=T1")  # A(1 Aug) yes, D(1 Sep) yes → 2/2
+    assert t1["value"] == 100.0
     t2 = pick(df, "quarter", "team=T2")  # B, C, C → 0/3
     assert t2["value"] == 0.0
 
 
 def test_referral_nfa_pct_and_zero_denominator():
     df = compute({"annex_a_3": referrals_table()}, "referral_nfa_pct")
-    assert pick(df, "quarter")["value"] == 33.3  # A(1 Aug) Yes, C Yes of 6
+    # A(1 Aug) Yes, C Yes of the 5 answered (D's blank answer is unknown, not No)
+    assert pick(df, "quarter")["value"] == 40.0
     empty = pick(df, "month", end="2021-06-30")  # no referrals in June 2021
     assert (empty["numerator"], empty["denominator"]) == (0, 0)
     assert empty["value"] is None or pd.isna(empty["value"])

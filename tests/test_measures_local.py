@@ -226,8 +226,13 @@ def test_eh_counts_and_rates():
     dis = pick(compute(tables, "eh_closed_disengaged_pct"), "quarter")
     assert (dis["numerator"], dis["denominator"]) == (1, 2)  # e5 of e5, e6
     rr = pick(compute(tables, "eh_re_referral_pct"), "quarter")
-    # A referred 1 Sep 2020 and 27 Aug 2021 (360 days) → 1 of 5
-    assert (rr["numerator"], rr["denominator"], rr["value"]) == (1, 5, 20.0)
+    # the data reaches back to 1 Sep 2020 (e5). e1: A referred 1 Sep 2020 and 27 Aug 2021 (360
+    # days) → re-referral; e3 (29 Sep 2021) and e4 (1 Sep 2021: exactly 365 days after 1 Sep
+    # 2020) have their whole 365-day look-back in the data and none → first referrals; e2
+    # (20 Aug 2021) and e6 (1 Jul 2021) look back before 1 Sep 2020 → undecided → 1 of 3
+    assert (rr["numerator"], rr["denominator"], rr["value"]) == (1, 3, 33.3)
+    undecided = pick(compute(tables, "eh_re_referral_undecided"), "quarter")
+    assert undecided["value"] == 2  # e2, e6
 
 
 def test_missing_risk_assessment_after_rhi():
@@ -268,18 +273,22 @@ def test_ehe_measures():
 def test_foster_carers():
     fc = pd.DataFrame(
         {
-            "household_id": ["h1", "h2", "h3", "h4", "h5"],
+            "household_id": ["h1", "h2", "h3", "h4", "h5", "h6"],
             "carer_type": [
                 "Mainstream",
                 "Mainstream",
                 "Connected person",
                 "Mainstream",
                 "Mainstream",
+                "Mainstream",
             ],
             "approval_date": dates(
-                "2015-01-01", "2021-08-01", "2021-08-01", "2020-10-01", "2020-09-30"
+                "2015-01-01", "2021-08-01", "2021-08-01", "2020-10-01", "2020-09-30", "2010-01-01"
             ),
-            "deregistration_date": dates(None, None, None, "2021-09-30", "2020-12-01"),
+            # h6 (deregistered 2019) shows the register reaches back before the 12 months
+            "deregistration_date": dates(
+                None, None, None, "2021-09-30", "2020-12-01", "2019-05-01"
+            ),
         }
     )
     tables = {"local_foster_carers": fc}

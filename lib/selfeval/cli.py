@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("dir", type=Path, help="folder to write the extracts into")
     sample.add_argument("--seed", type=int, default=2021)
     sample.add_argument("--scale", type=float, default=1.0)
+    sample.add_argument(
+        "--list-months",
+        type=_positive_int,
+        default=None,
+        help="cut Annex A Lists 1-8 to the N months before each extract date, as Ofsted asks",
+    )
     return parser
 
 
@@ -129,7 +135,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "sample-data":
         from selfeval.sample_data import sample_command
 
-        return sample_command(args.dir, args.seed, args.scale)
+        return sample_command(args.dir, args.seed, args.scale, args.list_months)
     raise AssertionError(args.command)  # argparse rejects unknown commands
 
 

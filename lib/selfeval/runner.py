@@ -266,6 +266,7 @@ def _run_in(
     from selfeval import publish
     from selfeval.extract import load_extract
     from selfeval.measures import load_catalogue
+    from selfeval.measures.context import resolve_period_end
     from selfeval.protect import (
         SENSITIVE_COLUMNS,
         neutralise_formulas,
@@ -282,7 +283,7 @@ def _run_in(
     _LOG_REDACTOR.values = stored_identifying_values(
         extract.tables, SENSITIVE_COLUMNS, withheld_cache, extract.inputs
     )
-    period_end = options.period_end or extract.extract_date
+    period_end = resolve_period_end(options.period_end, extract.extract_date)  # later: exit 2
     log.info("Period end %s (extract date %s)", period_end, extract.extract_date)
 
     quality = extract.quality
@@ -299,7 +300,13 @@ def _run_in(
         _store_file(extract_dir, f"measures-{period_end.isoformat()}.pickle"),
         (extract.inputs, period_end, repr(settings), repr(catalogue), package_fingerprint()),
         lambda: _compute_measures(
-            extract.tables, extract_dir, period_end, settings, catalogue, worker
+            extract.tables,
+            extract_dir,
+            period_end,
+            settings,
+            catalogue,
+            worker,
+            extract.extract_date,
         ),
     )
     if worker is not None:
@@ -413,6 +420,7 @@ def _compute_measures(
     settings: Settings,
     catalogue: Catalogue,
     worker: Worker | None,
+    extract_date: date | None = None,
 ) -> pd.DataFrame:
     """The measures; with a worker (a first run) the first part of the catalogue is computed
     there, while this process computes the rest and the kernels wait ready."""
@@ -424,10 +432,12 @@ def _compute_measures(
     )
 
     if worker is None:
-        return compute_measures(tables, period_end, settings=settings, catalogue=catalogue)
+        return compute_measures(
+            tables, period_end, settings=settings, catalogue=catalogue, extract_date=extract_date
+        )
     first, rest = catalogue.split(WORKER_SHARE_OF_MEASURES)
     job = worker.submit(measure_frames_from_store, extract_dir, period_end, settings, first)
-    computed_here = measure_frames(tables, period_end, settings, rest)
+    computed_here = measure_frames(tables, period_end, settings, rest, extract_date)
     return combine_measures([*job.result(), *computed_here])
 
 

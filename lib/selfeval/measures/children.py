@@ -6,7 +6,7 @@ import pandas as pd
 
 from selfeval.measures.context import Context, within_days_before
 from selfeval.measures.front_door import only, team_of
-from selfeval.measures.registry import measure
+from selfeval.measures.registry import MeasureUnavailable, measure
 
 CP_OUT = ["pid", "unit", "team", "n"]
 
@@ -76,6 +76,102 @@ def cp_repeat_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     rows = ctx.in_periods(_cp(ctx), "cp_start", periods)
     previous = pd.to_numeric(rows["previous_cp_plans"], errors="coerce")
     return rows.assign(n=(previous >= 1).fillna(False))[["pid", "team", "n"]]
+
+
+@measure("cp_starts_rate_10k", kind="rolling12", agg="rate", sources=("annex_a_7",), distinct=False)
+def cp_starts_rate_10k(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """CP plans starting in the 12 months ending at the date per 10,000 children (as DfE's
+    annual rate; only when the data covers the 12 months)."""
+    return ctx.in_periods(_cp(ctx), "cp_start", periods)[["pid"]]
+
+
+REPEAT_WITHIN = pd.DateOffset(years=2)
+
+
+def cp_repeat_within_2yrs(ctx: Context) -> pd.Series:
+    """Each List 7 plan: True when it is a second or subsequent plan whose previous plan ended
+    within 2 years before it started, False when not, <NA> when the data cannot say.
+
+    - "Number of Previous Child Protection Plans" 0: False (a first plan);
+    - another plan of the child in the list ending on or before this start and on or after 2
+      years before it: True;
+    - 1 or more, the list reaches back 2 years before the start (its coverage start, see
+      `Context.coverage_start`) with no such plan, and it holds earlier plans too (some child
+      on it twice): False (the previous plan ended earlier);
+    - otherwise (List 7 holds each child's latest plan only, so the previous one is rarely in
+      it; a blank count): <NA>.
+    """
+
+    def build() -> pd.Series:
+        cp = ctx.table("annex_a_7", "child_id", "cp_start", "cp_end", "previous_cp_plans")
+        start, end = cp["cp_start"], cp["cp_end"]
+        previous = pd.to_numeric(cp["previous_cp_plans"], errors="coerce")
+        row = range(len(cp))
+        plans = pd.DataFrame({"child": cp["child_id"], "end": end, "other": row}).dropna()
+        pairs = pd.DataFrame({"child": cp["child_id"], "start": start, "row": row})
+        pairs = pairs.merge(plans, on="child")
+        recent = (
+            (pairs["row"] != pairs["other"])
+            & (pairs["end"] <= pairs["start"])
+            & (pairs["end"] >= pairs["start"] - REPEAT_WITHIN)
+        )
+        visible = pd.Series(False, index=cp.index)
+        visible.iloc[pairs.loc[recent, "row"].unique()] = True
+        out = pd.Series(pd.NA, index=cp.index, dtype="boolean")
+        out[(previous == 0).to_numpy()] = False
+        out[visible.to_numpy()] = True
+        reach = ctx.coverage_start("annex_a_7")
+        # only a list holding earlier plans too (some child on it twice) shows every plan
+        # that ended in its window; Ofsted's List 7 holds each child's latest plan only
+        if reach is not None and cp["child_id"].duplicated().any():
+            covered = (start - REPEAT_WITHIN) >= reach
+            out[(out.isna() & (previous >= 1) & covered).fillna(False).to_numpy()] = False
+        return out
+
+    return ctx.cached("cp_repeat_2yrs", build)
+
+
+@measure(
+    "cp_repeat_2yrs_pct",
+    kind="flow",
+    agg="pct",
+    sources=("annex_a_7",),
+    breakdowns=("team",),
+    distinct=False,
+)
+def cp_repeat_2yrs_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """CP plans starting in the period that are a second or subsequent plan whose previous plan
+    ended within 2 years. A period with a plan the data cannot decide is not reported (leaving
+    it out would understate repeats); the headline then is unavailable, with the count."""
+    rows = ctx.in_periods(_cp(ctx).assign(rep=cp_repeat_within_2yrs(ctx)), "cp_start", periods)
+    undecided = rows.groupby("pid")["rep"].apply(lambda r: int(r.isna().sum()))
+    bad = set(undecided[undecided > 0].index)
+    head = int(periods.loc[periods["headline"], "pid"].iloc[0])
+    if head in bad:
+        raise MeasureUnavailable(
+            f"{undecided[head]} of {int((rows['pid'] == head).sum())} CP plans starting in the "
+            "quarter had a previous plan whose end date is not in List 7 (it holds each child's "
+            "latest plan), so whether it ended within 2 years is unknown"
+        )
+    ctx.report_only(p for p in periods["pid"] if p not in bad)
+    rows = rows[~rows["pid"].isin(bad)]
+    return rows.assign(n=rows["rep"].fillna(False).astype(bool))[["pid", "team", "n"]]
+
+
+@measure(
+    "cp_ended_2yrs_plus_pct",
+    kind="flow",
+    agg="pct",
+    sources=("annex_a_7",),
+    breakdowns=("team",),
+    distinct=False,
+)
+def cp_ended_2yrs_plus_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """CP plans ending in the period that had lasted 2 years or more (end on or after the
+    second anniversary of the start)."""
+    rows = ctx.in_periods(_cp(ctx), "cp_end", periods)
+    rows = rows[rows["cp_start"].notna()]
+    return rows.assign(n=rows["cp_end"] >= rows["cp_start"] + REPEAT_WITHIN)[["pid", "team", "n"]]
 
 
 @measure("cp_open_2yrs_pct", kind="stock", agg="pct", sources=("annex_a_7",), breakdowns=("team",))

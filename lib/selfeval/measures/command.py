@@ -7,12 +7,15 @@ import time
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
+
+from selfeval.measures.context import resolve_period_end
 from selfeval.measures.engine import compute_measures_with_status, write_measures
 
 
 def measures_command(data: Path | None, period_end: date | None, out: Path) -> int:
     """Read the extract, compute the measures, write `out`. Exit 0, or 2 when the extract folder
-    is missing."""
+    is missing or the period end is after the extract date (PeriodEndError, a UserError)."""
     if data is None or not Path(data).is_dir():
         print(
             f"selfeval measures: the extract folder {data} does not exist "
@@ -25,9 +28,11 @@ def measures_command(data: Path | None, period_end: date | None, out: Path) -> i
     started = time.monotonic()
     extract = load_extract(Path(data))
     read_s = time.monotonic() - started
-    period_end = period_end or extract.extract_date
+    period_end = resolve_period_end(period_end, extract.extract_date)  # later: exit 2
     started = time.monotonic()
-    measures, status = compute_measures_with_status(extract.tables, period_end)
+    measures, status = compute_measures_with_status(
+        extract.tables, period_end, extract_date=extract.extract_date
+    )
     path = write_measures(measures, Path(out))
     seconds = time.monotonic() - started
     ok = status[status["status"] == "ok"]
@@ -40,5 +45,23 @@ def measures_command(data: Path | None, period_end: date | None, out: Path) -> i
         print(f"Not available from this extract ({len(missing)}):")
         for row in missing.itertuples(index=False):
             print(f"  {row.measure_id}: {row.why}")
+    for line in undecided_lines(measures):
+        print(line)
     print(f"Written: {path}")
     return 0
+
+
+def undecided_lines(measures: pd.DataFrame) -> list[str]:
+    """One line per `<x>_undecided` measure whose quarter counts any: how many events its
+    percentage left out because the data cannot decide them."""
+    head = measures[
+        measures["measure_id"].str.endswith("_undecided")
+        & (measures["period_type"] == "quarter")
+        & (measures["breakdown"] == "")
+    ]
+    return [
+        f"{row.measure_id.removesuffix('_undecided')}_pct: {int(row.value)} in the quarter could "
+        f"not be decided from the extract and are left out ({row.measure_id})."
+        for row in head.itertuples(index=False)
+        if row.value and row.value > 0
+    ]

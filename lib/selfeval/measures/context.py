@@ -43,6 +43,12 @@ COVERAGE_COLUMNS: dict[str, tuple[str, ...]] = {
     "local_foster_carers": ("deregistration_date", "approval_date"),
 }
 
+# Annex A lists of events or episodes: each covers whole months before the extract date (Ofsted
+# asks for 6-12), so an earliest date a few days after such a window start means no event fell
+# on those first days, not a shorter list (see `list_window_start`).
+ANNEX_A_WINDOW_LISTS = tuple(f"annex_a_{n}" for n in range(1, 9))
+WINDOW_SLACK_DAYS = 7
+
 SHORT_BREAKS = ("V3", "V4")
 SW_ROLES = ("Social worker", "Senior practitioner", "Advanced practitioner")
 
@@ -156,6 +162,47 @@ def months_before(d: pd.Timestamp, months: int) -> pd.Timestamp:
     return (d + DAY) - pd.DateOffset(months=months)
 
 
+def list_window_start(
+    earliest: pd.Timestamp, extract_date: date, slack_days: int = WINDOW_SLACK_DAYS
+) -> pd.Timestamp:
+    """The start of the whole-month window before the extract date that a list whose earliest
+    date is `earliest` evidently covers: the latest ``months_before(extract_date, k)`` on or
+    before `earliest`, when it is at most `slack_days` earlier; else `earliest` itself."""
+    on = pd.Timestamp(extract_date)
+    for k in range(1, 241):
+        start = months_before(on, k)
+        if start <= earliest:
+            return start if (earliest - start).days <= slack_days else earliest
+    return earliest
+
+
+class PeriodEndError(UserError):
+    """The period end is after the extract date: the data cannot say what happened after it."""
+
+
+def resolve_period_end(requested: date | None, extract_date: date) -> date:
+    """The run's period end: `requested`, else the extract date; a period end after the extract
+    date is refused (PeriodEndError, exit 2): nothing after the extract date is in the data."""
+    if requested is None:
+        return extract_date
+    if requested > extract_date:
+        raise PeriodEndError(
+            f"the period end {requested:%d %B %Y} is after the extract date "
+            f"{extract_date:%d %B %Y}: the extract cannot say what happened after it was taken. "
+            f"Give --period-end {extract_date.isoformat()} or earlier."
+        )
+    return requested
+
+
+def latest_only_reason(period_end: date, extract_date: date) -> str:
+    """Why a measure of kind "current" is blank when the period ends before the extract date."""
+    return (
+        f"the source holds only the latest value as at the extract date ({extract_date:%d %B %Y}), "
+        f"which cannot say what was true at the period end ({period_end:%d %B %Y}); "
+        "run with the period end on the extract date"
+    )
+
+
 def build_periods(period_end: date, kind: Kind) -> pd.DataFrame:
     """The periods a measure of this kind is reported for.
 
@@ -233,10 +280,13 @@ class Context:
         tables: Mapping[str, pd.DataFrame],
         period_end: date,
         settings: Settings,
+        extract_date: date | None = None,
     ) -> None:
         # the mapping itself, not a copy: tables read from the store are read when first used
         self.tables = _Tracked(tables, self)
         self.period_end = pd.Timestamp(period_end)
+        # None (tables given directly, e.g. tests): taken to be the period end
+        self.extract_date = pd.Timestamp(extract_date if extract_date is not None else period_end)
         self.settings = settings
         self.using: tuple[str, ...] = ()
         self.reported_pids: set[int] | None = None
@@ -285,7 +335,9 @@ class Context:
             self._depends.pop(key, None)
 
     def coverage_start(self, name: str) -> pd.Timestamp | None:
-        """The earliest date the table's events reach (see COVERAGE_COLUMNS), else None."""
+        """The earliest date the table's events reach (see COVERAGE_COLUMNS), else None; for an
+        Annex A list of events or episodes, the start of the whole-month window it evidently
+        covers (`list_window_start`)."""
 
         def build() -> pd.Timestamp | None:
             frame = self.tables.get(name)
@@ -295,7 +347,10 @@ class Context:
                 if col in frame.columns:
                     values = as_dates(frame[col]).dropna()
                     if len(values):
-                        return values.min().normalize()
+                        earliest = values.min().normalize()
+                        if name in ANNEX_A_WINDOW_LISTS:
+                            return list_window_start(earliest, self.extract_date)
+                        return earliest
             return None
 
         return self.cached(f"coverage:{name}", build)

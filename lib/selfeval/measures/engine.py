@@ -13,7 +13,7 @@ from pandas._libs import lib
 
 from selfeval.config import Settings, load_settings
 from selfeval.measures.catalogue import Catalogue, MeasureDef, load_catalogue
-from selfeval.measures.context import Context, build_periods
+from selfeval.measures.context import Context, build_periods, latest_only_reason
 from selfeval.measures.registry import REGISTRY, MeasureFn, MeasureUnavailable
 
 log = logging.getLogger(__name__)
@@ -48,14 +48,16 @@ def compute_measures(
     *,
     settings: Settings | None = None,
     catalogue: Catalogue | None = None,
+    extract_date: date | None = None,
 ) -> pd.DataFrame:
     """The measures table (DESIGN.md columns) for every computable measure in the catalogue.
 
     Measures whose tables or columns are missing produce no rows; to learn why, use
-    :func:`compute_measures_with_status`.
+    :func:`compute_measures_with_status`. `extract_date` (default: the period end) tells which
+    measures the data cannot support at an earlier period end.
     """
     measures, _ = compute_measures_with_status(
-        tables, period_end, settings=settings, catalogue=catalogue
+        tables, period_end, settings=settings, catalogue=catalogue, extract_date=extract_date
     )
     return measures
 
@@ -67,14 +69,21 @@ def measure_frames_from_store(
     computing part of the catalogue (`Catalogue.split`) beside the runner."""
     from selfeval.extract import load_extract
 
-    return measure_frames(load_extract(extract_dir).tables, period_end, settings, catalogue)
+    extract = load_extract(extract_dir)
+    return measure_frames(
+        extract.tables, period_end, settings, catalogue, extract_date=extract.extract_date
+    )
 
 
 def measure_frames(
-    tables: Mapping[str, pd.DataFrame], period_end: date, settings: Settings, catalogue: Catalogue
+    tables: Mapping[str, pd.DataFrame],
+    period_end: date,
+    settings: Settings,
+    catalogue: Catalogue,
+    extract_date: date | None = None,
 ) -> list[pd.DataFrame]:
     """Each computed measure's rows, in catalogue order (`combine_measures` joins them)."""
-    frames, _ = _compute(tables, period_end, settings, catalogue)
+    frames, _ = _compute(tables, period_end, settings, catalogue, extract_date)
     return frames
 
 
@@ -90,19 +99,25 @@ def compute_measures_with_status(
     *,
     settings: Settings | None = None,
     catalogue: Catalogue | None = None,
+    extract_date: date | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(measures, status): status has one row per catalogue measure: measure_id, status
     (`ok` / `unavailable` / `not computable` / `error`), source (tables used), rows, why."""
     frames, status = _compute(
-        tables, period_end, settings or load_settings(), catalogue or load_catalogue()
+        tables, period_end, settings or load_settings(), catalogue or load_catalogue(), extract_date
     )
     return combine_measures(frames), pd.DataFrame(status, columns=STATUS_COLUMNS)
 
 
 def _compute(
-    tables: Mapping[str, pd.DataFrame], period_end: date, settings: Settings, catalogue: Catalogue
+    tables: Mapping[str, pd.DataFrame],
+    period_end: date,
+    settings: Settings,
+    catalogue: Catalogue,
+    extract_date: date | None = None,
 ) -> tuple[list[pd.DataFrame], list[dict]]:
-    ctx = Context(tables, period_end, settings)
+    ctx = Context(tables, period_end, settings, extract_date)
+    latest_only = ctx.period_end < ctx.extract_date
     periods_by_kind: dict[str, pd.DataFrame] = {}
     frames: list[pd.DataFrame] = []
     status: list[dict] = []
@@ -121,9 +136,18 @@ def _compute(
             needs = " or ".join(" + ".join(alt) for alt in fn.sources)
             status.append(_status(mdef.id, "unavailable", (), 0, f"needs {needs}"))
             continue
+        if fn.kind == "current" and latest_only:
+            why = latest_only_reason(period_end, ctx.extract_date)
+            status.append(_status(mdef.id, "unavailable", using, 0, why))
+            continue
         if fn.kind not in periods_by_kind:
             periods_by_kind[fn.kind] = build_periods(period_end, fn.kind)
-        periods = _covered(periods_by_kind[fn.kind], [ctx.coverage_start(t) for t in using])
+        periods, short = _covered(
+            periods_by_kind[fn.kind],
+            {t: ctx.coverage_start(t) for t in using},
+            fn.kind,
+            latest_only,
+        )
         ctx.using = using
         ctx.reported_pids = None
         try:
@@ -136,6 +160,9 @@ def _compute(
         except Exception as exc:  # one broken measure must not take the run down
             log.exception("measure %s failed", mdef.id)
             status.append(_status(mdef.id, "error", using, 0, f"{type(exc).__name__}: {exc}"))
+            continue
+        if short:  # the measure's own reasons (a missing column) come first
+            status.append(_status(mdef.id, "unavailable", using, 0, short))
             continue
         rows = aggregate(contrib, periods, fn, mdef, ctx)
         frames.append(rows)
@@ -171,13 +198,33 @@ def _status(measure_id: str, status: str, using: tuple[str, ...], rows: int, why
     return dict(measure_id=measure_id, status=status, source=" + ".join(using), rows=rows, why=why)
 
 
-def _covered(periods: pd.DataFrame, starts: list[pd.Timestamp | None]) -> pd.DataFrame:
-    """Keep month rows the data reaches (check date on or after every table's coverage start)."""
-    known = [s for s in starts if s is not None]
+def _covered(
+    periods: pd.DataFrame,
+    starts: Mapping[str, pd.Timestamp | None],
+    kind: str,
+    before_extract: bool = False,
+) -> tuple[pd.DataFrame, str]:
+    """(the periods the data reaches, ''), keeping rows whose check date is on or after every
+    table's coverage start; or (the headline only, why) when the data does not reach back to
+    the headline's window start, for a 12-month measure (a 12-month figure from 6 months of
+    data would be labelled as what it is not) and, when the period ends before the extract
+    date (`before_extract`), for the quarter (at the extract date Ofsted's 6-month lists always
+    hold the quarter)."""
+    known = {t: s for t, s in starts.items() if s is not None}
     if not known:
-        return periods
-    reach = max(known)
-    return periods[periods["headline"] | (periods["check"] >= reach)].reset_index(drop=True)
+        return periods, ""
+    table, reach = max(known.items(), key=lambda item: item[1])
+    head = periods[periods["headline"]]
+    checked = kind == "rolling12" or (kind == "flow" and before_extract)
+    if checked and len(head) and (head["check"] < reach).any():
+        need = head["check"].min()
+        window = "12 months" if kind == "rolling12" else "quarter"
+        return head.reset_index(drop=True), (
+            f"{table} reaches back only to {reach:%d %B %Y}; the figure for "
+            f"the {window} ending {head['at'].max():%d %B %Y} "
+            f"needs data from {need:%d %B %Y}"
+        )
+    return periods[periods["headline"] | (periods["check"] >= reach)].reset_index(drop=True), ""
 
 
 def _empty() -> pd.DataFrame:

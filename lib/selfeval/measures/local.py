@@ -18,7 +18,7 @@ from selfeval.measures.context import (
     within_days_before,
     working_days,
 )
-from selfeval.measures.front_door import days_since_previous, only
+from selfeval.measures.front_door import look_back_supported, only, re_referral_decisions
 from selfeval.measures.looked_after import cla_open, latest_on_or_before
 from selfeval.measures.registry import MeasureUnavailable, measure
 
@@ -339,9 +339,10 @@ def _eh(ctx: Context) -> pd.DataFrame:
         eh = ctx.table("local_early_help", "child_id", "referral_date")
         team = eh["team"] if "team" in eh else pd.Series(pd.NA, index=eh.index)
         used = ("referral_date", "closure_date", "closure_reason", "stepped_down_from_csc")
-        return only(eh, *used, "first_seen_date").assign(
-            unit=eh["child_id"], team=team, gap=days_since_previous(eh, "child_id", "referral_date")
+        re = re_referral_decisions(
+            eh["child_id"], eh["referral_date"], ctx.coverage_start("local_early_help")
         )
+        return only(eh, *used, "first_seen_date").assign(unit=eh["child_id"], team=team, re=re)
 
     return ctx.cached("early_help", build)
 
@@ -381,9 +382,29 @@ def eh_open(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     distinct=False,
 )
 def eh_re_referral_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
-    """Early help referrals in the period where the child had another one 1-365 days earlier."""
+    """Early help referrals in the period where the child had another one 1-365 days earlier,
+    of those the data can decide: a previous one visible, or the data reaching 365 days back
+    (early help data has no count of earlier referrals; the rest are `eh_re_referral_undecided`).
+    Months whose look-back the data does not cover get no trend point."""
+    look_back_supported(ctx, periods, "local_early_help")
     rows = ctx.in_periods(_eh(ctx), "referral_date", periods)
-    return rows.assign(n=rows["gap"].between(1, 365))[["pid", "team", "n"]]
+    rows = rows[rows["re"].notna()]
+    return rows.assign(n=rows["re"].astype(bool))[["pid", "team", "n"]]
+
+
+@measure(
+    "eh_re_referral_undecided",
+    kind="flow",
+    agg="count",
+    sources=("local_early_help",),
+    breakdowns=("team",),
+    distinct=False,
+)
+def eh_re_referral_undecided(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Early help referrals in the period left out of `eh_re_referral_pct` (no previous one
+    visible within 365 days and the data not reaching 365 days back)."""
+    rows = ctx.in_periods(_eh(ctx), "referral_date", periods)
+    return rows[rows["re"].isna()][["pid", "team"]]
 
 
 @measure(
@@ -442,8 +463,8 @@ def eh_step_up(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
 def eh_seen_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Early help referrals in the period whose family was first seen within 5 working days.
 
-    Referrals not yet seen whose 5 working days had not run out by the period end of the run
-    are left out (not yet due)."""
+    Referrals not yet seen at the period end of the run (a first visit after it does not
+    count) whose 5 working days had not run out by then are left out (not yet due)."""
     ctx.table("local_early_help", "first_seen_date")
 
     def build() -> pd.DataFrame:
@@ -453,9 +474,11 @@ def eh_seen_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     eh = ctx.cached("early_help_seen", build)
     rows = ctx.in_periods(eh, "referral_date", periods)
     deadline = add_working_days(ctx.period_end, -5)
-    pending = rows["first_seen_date"].isna() & (rows["referral_date"] > deadline)
-    rows = rows[~pending]
-    return rows.assign(n=rows["wd"] <= 5)[["pid", "team", "n"]]
+    # a first visit after the period end had not happened at it (the extract may be later)
+    seen = (rows["first_seen_date"] <= ctx.period_end).fillna(False)
+    pending = ~seen & (rows["referral_date"] > deadline)
+    rows, seen = rows[~pending], seen[~pending]
+    return rows.assign(n=seen & (rows["wd"] <= 5))[["pid", "team", "n"]]
 
 
 # ---------------------------------------------------------------------------------- missing

@@ -284,7 +284,11 @@ def load_context(
             measures = read_measures(measures_csv)
         else:
             measures = compute_measures(
-                extract.tables, period, settings=settings, catalogue=catalogue
+                extract.tables,
+                period,
+                settings=settings,
+                catalogue=catalogue,
+                extract_date=extract.extract_date,
             )
         measures = normalise_measures(measures)
         quality_csv = out_dir / "data_quality.csv" if out_dir else None

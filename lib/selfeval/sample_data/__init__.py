@@ -7,6 +7,7 @@ The same child keeps the same synthetic id (``C`` + 7 digits) in every list and 
 Local variant of Annex A: Ofsted asks for the last 6-12 months; so that trends have at least
 24 monthly points, each list here covers the **36 months before the extract date**, plus every
 case still open at the extract date (Lists 2, 4, 6, 7, 8, 10, 11), whatever its start.
+``--list-months N`` cuts Lists 1-8 to the N months Ofsted asks for (`_ofsted.py`).
 List 9 holds care leavers aged 16-20 at the extract date (relevant and former relevant).
 
 Volumes at ``scale=1`` (``--scale 10`` gives about ten times the rows): about 10,000 contacts and
@@ -51,6 +52,7 @@ import yaml
 
 from ._common import make_horizon
 from ._extract import Cutter, Extract, local, ssda903
+from ._ofsted import cut_to_ofsted_window
 from ._quality import plant_latest, plant_previous
 from ._world import World, build_world
 from ._write import write_extract
@@ -103,9 +105,12 @@ def iter_sample(
     scale: float = 1.0,
     extract_dates: Sequence[date] = DEFAULT_EXTRACT_DATES,
     actions: Sequence[str] | None = None,
+    list_months: int | None = None,
 ) -> Iterator[tuple[date, Extract]]:
     """Each extract's tables (canonical Annex A column names, problems planted), oldest first,
-    cut from the world one at a time so a caller that writes and drops each holds only one."""
+    cut from the world one at a time so a caller that writes and drops each holds only one.
+    `list_months`: Annex A Lists 1-8 cut to the months before the extract date as Ofsted asks
+    (`cut_to_ofsted_window`); default the 36 months of history."""
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
     dates = sorted(set(extract_dates))
@@ -117,6 +122,8 @@ def iter_sample(
             pd.Timestamp(d), annex_a=cut.annex_a(), ssda903=ssda903(cut), local=local(cut, ids)
         )
         del cut
+        if list_months:
+            cut_to_ofsted_window(ex, list_months)
         if i == len(dates) - 1:
             plant_latest(ex)
         elif i == len(dates) - 2:
@@ -178,13 +185,14 @@ def _row_counts(ex: Extract) -> list[tuple[str, int]]:
     return rows
 
 
-def sample_command(out_dir: Path, seed: int, scale: float) -> int:
+def sample_command(out_dir: Path, seed: int, scale: float, list_months: int | None = None) -> int:
     """CLI: write the sample and print what was written (folders, row counts)."""
     started = time.perf_counter()
     layout = _layout(sorted(set(DEFAULT_EXTRACT_DATES)))
     out_dir = Path(out_dir)
     count = 0
-    for d, ex in iter_sample(seed=seed, scale=scale):  # one extract in memory at a time
+    # one extract in memory at a time
+    for d, ex in iter_sample(seed=seed, scale=scale, list_months=list_months):
         count += 1
         annex_a_as, tolerances = layout[d]
         folder = out_dir / d.isoformat()

@@ -76,6 +76,7 @@ class Extract:
     ssda903: dict[str, pd.DataFrame] = field(default_factory=dict)
     local: dict[str, pd.DataFrame] = field(default_factory=dict)
     problems: list[dict[str, str]] = field(default_factory=list)
+    list_months: int | None = None  # Annex A cut to Ofsted's window (sample-data --list-months)
 
 
 def censor(

@@ -121,6 +121,13 @@ def _notes(ex: Extract, annex_a_as: str, tolerances: bool) -> str:
         "months before the extract date (Ofsted asks for 6-12); open cases are included whatever "
         "their start.",
     ]
+    if ex.list_months:
+        lines[0] = (
+            f"Synthetic data: no real children, staff or addresses. Annex A Lists 1-8 cover the "
+            f"{ex.list_months} months before the extract date as Ofsted asks (events dated in "
+            "them, episodes open in them; List 7 each child's latest plan); List 3's 'Number of "
+            "Referrals in Last 12 Months' also counts referrals before the list starts."
+        )
     if annex_a_as == "csv":
         lines.append("Annex A is given as annex_a/list_<n>.csv files (dates DD/MM/YYYY).")
     if tolerances:
