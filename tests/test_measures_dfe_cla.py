@@ -501,3 +501,55 @@ def test_new_measures_are_on_the_corporate_parenting_page():
         m = CATALOGUE[mid]
         assert m.priority == "corporate_parenting", mid
         assert m.official, mid
+
+
+def test_list_8_latest_values_give_no_figure_for_an_earlier_period_end():
+    """List 8 counts (placements, missing episodes in the last 12 months), the UASC flag and
+    the return interview answers are as at the extract date: with the period end before it
+    they cannot say what was true at the period end."""
+    import pytest
+
+    from selfeval.measures.context import Context, build_periods
+    from selfeval.measures.registry import REGISTRY, MeasureUnavailable
+
+    a8 = pd.DataFrame(
+        {
+            "child_id": ["A"],
+            "cla_start": dates("2021-01-01"),
+            "cla_end": dates(None),
+            "legal_status": ["C2"],
+            "uasc": ["Yes"],
+            "placements_last_12m": [3],
+            "missing_episodes_12m": [1],
+            "return_interview_offered": ["Yes"],
+            "return_interview_accepted": ["Yes"],
+        }
+    )
+    for mid in ("cla_placements_3plus_pct", "cla_uasc", "cla_missing_pct", "rhi_offered_pct"):
+        fn = REGISTRY[mid]
+        ctx = Context({"annex_a_8": a8}, PE, SETTINGS)
+        ctx.using = ("annex_a_8",)
+        periods = build_periods(PE, fn.kind)
+        assert len(fn.fn(ctx, periods)) == 1  # on the extract date: a figure
+        ctx = Context({"annex_a_8": a8}, PE, SETTINGS)
+        ctx.using = ("annex_a_8",)
+        ctx.extract_date = pd.Timestamp("2022-04-30")  # type: ignore[attr-defined]
+        with pytest.raises(MeasureUnavailable, match="as at the extract date"):
+            fn.fn(ctx, periods)
+
+
+def test_list_8_placement_begun_after_the_period_end_gives_no_stability_figure():
+    a8 = pd.DataFrame(
+        {
+            "child_id": ["A", "B"],
+            "dob": dates("2012-01-01", "2012-01-01"),
+            "cla_start": dates("2018-01-01", "2018-01-01"),
+            "cla_end": dates(None, None),
+            "legal_status": ["C2", "C2"],
+            "placement_start": dates("2019-01-01", "2022-04-02"),
+        }
+    )
+    row = status({"annex_a_8": a8}, "cla_long_term_stability_pct")
+    assert row["status"] == "unavailable" and "after the period end" in row["why"]
+    df = compute({"annex_a_8": a8.iloc[:1]}, "cla_long_term_stability_pct")
+    assert pick(df, "cla_long_term_stability_pct") == (1, 1, 100.0)  # A: placed 3+ years

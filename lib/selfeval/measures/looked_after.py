@@ -48,6 +48,18 @@ def _a8(ctx: Context, *columns: str) -> pd.DataFrame:
     return a8.assign(unit=a8["child_id"], team=team_of(a8))
 
 
+def latest_only(ctx: Context, what: str) -> None:
+    """MeasureUnavailable when the period ends before the extract date and the figure rests on
+    a List 8 field holding only its value as at the extract date (`what`): it cannot say what
+    was true at the period end."""
+    extract = getattr(ctx, "extract_date", None)  # the run's extract date, when known
+    if extract is not None and ctx.period_end < pd.Timestamp(extract):
+        raise MeasureUnavailable(
+            f"Annex A List 8 holds only {what} as at the extract date ({extract:%d %B %Y}), "
+            f"which cannot say what was true at the period end ({ctx.period_end:%d %B %Y})"
+        )
+
+
 def _a8_open(ctx: Context, periods: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return ctx.open_at(_a8(ctx, *columns), "cla_start", "cla_end", ctx.headline_only(periods))
 
@@ -156,6 +168,7 @@ def _uasc_rows(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
         listed = rows["child"].isin(duc.index)
         ceased = pd.to_datetime(rows["child"].map(duc))
         return rows.assign(uasc=listed & (ceased.isna() | (ceased > rows["at"])))
+    latest_only(ctx, "the 'UASC within the last 12 months' flag")
     rows = _a8_open(ctx, periods, "uasc")
     return rows.assign(uasc=is_yes(rows["uasc"]))
 
@@ -227,6 +240,7 @@ def cla_missing_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
         missing = _went_missing(ctx, periods)
         keys = zip(rows["pid"].astype(int), rows["child"].astype(str), strict=True)
         return rows.assign(n=[k in missing for k in keys])[OUT]
+    latest_only(ctx, "each child's number of missing episodes in the last 12 months")
     a8 = _a8(ctx, "missing_episodes_12m")
     head = ctx.headline_only(periods)
     rows = _take(a8, [_during_mask(a8, p) for p in head.itertuples(index=False)], head)
@@ -265,6 +279,7 @@ def _rhi(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
             offered=offered,
             accepted=accepted.where(offered.fillna(False)),
         )
+    latest_only(ctx, "the return interview after each child's last missing episode")
     a8 = _a8(ctx, "missing_episodes_12m", "return_interview_offered", "return_interview_accepted")
     head = ctx.headline_only(periods)
     rows = _take(a8, [_during_mask(a8, p) for p in head.itertuples(index=False)], head)
@@ -430,6 +445,7 @@ def cla_placements_3plus_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFram
         rows = cla_open(ctx, periods).reset_index(drop=True)
         held = placements_held(rows, only(eps, "child", "start", "end", "placement"))
         return rows.assign(n=(held >= 3).to_numpy())[OUT]
+    latest_only(ctx, "each child's number of placements in the last 12 months")
     rows = _a8_open(ctx, periods, "placements_last_12m")
     placements = pd.to_numeric(rows["placements_last_12m"], errors="coerce")
     return rows.assign(n=(placements >= 3).fillna(False))[OUT]
@@ -491,6 +507,12 @@ def cla_long_term_stability_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataF
         rows = rows.assign(dob=rows["child"].map(dob))
     else:
         rows = _a8_open(ctx, periods, "dob", "placement_start")
+        after = rows["placement_start"] > rows["at"]
+        if after.any():
+            raise MeasureUnavailable(
+                f"Annex A List 8 holds only each child's current placement, and {int(after.sum())} "
+                "children's began after the period end: their placement at it is not known"
+            )
         place = code(rows["placement_type"]) if "placement_type" in rows else pd.NA
         rows = rows.rename(columns={"cla_start": "poc_start", "placement_start": "placed_start"})
         rows = rows.assign(place=place, prev_placed_start=pd.NaT)
