@@ -299,6 +299,10 @@ def foster_carer_adoption() -> pd.DataFrame:
             ("F", "2019-01-01", "S", "C2", "U6", "2019-04-01", "X1"),
             ("F", "2019-04-01", "P", "C2", "U4", "2020-06-01", "X1"),
             ("F", "2020-06-01", "U", "E1", "A5", "2021-09-01", "E11"),
+            # G: in SSDA903 the adoption placement starts with a change of carer (P), but List 10
+            # says G was fostered for adoption from 15 Feb 2020: the earlier date counts
+            ("G", "2020-02-01", "S", "C2", "U6", "2020-12-01", "X1"),
+            ("G", "2020-12-01", "P", "E1", "A6", "2021-12-01", "E11"),
         ]
     )
 

@@ -176,18 +176,18 @@ def moved_in(ctx: Context) -> pd.DataFrame:
     """Children on List 10 with an adoption order: entered_care, adoption_order and `moved_in`,
     the date they moved in with their adoptive family as DfE's A10 counts it: where they were
     adopted by their foster carers (or fostered for adoption), the date they moved in with them
-    as foster carers. SSDA903 (when present): the start of the stay with the carer of the
-    child's adoption placement (A3-A6) in the period of care, so a move from foster care to an
-    adoption placement with the same carer (RNE T or U) keeps the foster start. Else List 10:
-    the date placed in a fostering for adoption / concurrent placement when given, else the
-    date placed for adoption."""
+    as foster carers. The earliest of: the date placed for adoption; List 10's date placed in a
+    fostering for adoption / concurrent planning placement (when not after it); and, from
+    SSDA903 episodes when present, the start of the stay with the carer of the child's adoption
+    placement (A3-A6) in that period of care (a move from foster care to adoption with the same
+    carer, RNE T or U, keeps the foster start)."""
     a10 = ctx.table(
         "annex_a_10", "child_id", "entered_care", "placed_for_adoption", "adoption_order"
     )
     a10 = a10.dropna(subset=["entered_care", "adoption_order"])
+    placed = as_dates(a10["placed_for_adoption"])
     ffa = as_dates(a10["ffa_placed"]) if "ffa_placed" in a10 else pd.Series(pd.NaT, a10.index)
-    when = ffa.where(ffa.notna() & (ffa <= as_dates(a10["placed_for_adoption"])))
-    when = when.fillna(as_dates(a10["placed_for_adoption"]))
+    candidates = [placed, ffa.where(ffa <= placed)]
     if "ssda903_episodes" in ctx.using:
         eps = ctx.cla_episodes()
         adoptive = eps[eps["place"].isin(["A3", "A4", "A5", "A6"]).fillna(False)]
@@ -195,12 +195,12 @@ def moved_in(ctx: Context) -> pd.DataFrame:
             ["child", "poc_start"], keep="last"
         )
         key = pd.MultiIndex.from_arrays([adoptive["child"].astype(str), adoptive["poc_start"]])
-        placed = pd.Series(adoptive["placed_start"].to_numpy(), index=key)
+        carer_start = pd.Series(adoptive["placed_start"].to_numpy(), index=key)
         idx = pd.MultiIndex.from_arrays(
             [a10["child_id"].astype(str), as_dates(a10["entered_care"])]
         )
-        from_903 = pd.Series(placed.reindex(idx).to_numpy(), index=a10.index)
-        when = from_903.where(from_903.notna(), when)
+        candidates.append(pd.Series(carer_start.reindex(idx).to_numpy(), index=a10.index))
+    when = pd.concat(candidates, axis=1).min(axis=1)
     return pd.DataFrame(
         {
             "child_id": a10["child_id"],
