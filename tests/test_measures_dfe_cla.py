@@ -557,3 +557,21 @@ def test_list_8_placement_begun_after_the_period_end_gives_no_stability_figure()
     assert row["status"] == "unavailable" and "after the period end" in row["why"]
     df = compute({"annex_a_8": a8.iloc[:1]}, "cla_long_term_stability_pct")
     assert pick(df, "cla_long_term_stability_pct") == (1, 1, 100.0)  # A: placed 3+ years
+
+
+def test_placements_need_episodes_reaching_the_start_of_the_12_months():
+    """No 3+ placements figure from episodes that do not reach back 12 months; an earliest
+    episode end within a week of the start (no move in the first days) is taken to reach it."""
+
+    def eps(first_end: str) -> pd.DataFrame:
+        return episodes(
+            [
+                ("A", "2020-01-01", "S", "C2", "U4", first_end, "X1"),
+                ("A", first_end, "P", "C2", "U6", None, None),
+            ]
+        )
+
+    df = compute({"ssda903_episodes": eps("2021-04-08")}, "cla_placements_3plus_pct")
+    assert pick(df, "cla_placements_3plus_pct") == (0, 1, 0.0)  # 2 placements in the year
+    row = status({"ssda903_episodes": eps("2021-04-09")}, "cla_placements_3plus_pct")
+    assert row["status"] == "unavailable" and "09/04/2021" in row["why"]

@@ -451,14 +451,19 @@ def cla_placements_3plus_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFram
     return rows.assign(n=(placements >= 3).fillna(False))[OUT]
 
 
+COVER_SLACK_DAYS = 7  # an earliest episode end this close after a window start: no event yet
+
+
 def _window_covered(ctx: Context, periods: pd.DataFrame, table: str) -> pd.DataFrame:
     """The periods whose 12 months to the date the table reaches (the rest report nothing);
-    MeasureUnavailable when even the period end's 12 months are not covered."""
+    MeasureUnavailable when even the period end's 12 months are not covered. A table whose
+    earliest date is at most a week after the 12 months' first day (an SSDA903 year from 1 April
+    whose first episode ended on 3 April) is taken to cover them."""
     reach = ctx.coverage_start(table)
     if reach is None:
         return periods
     wins = periods["at"].map(lambda at: months_before(at, 12))
-    ok = periods[wins >= reach]
+    ok = periods[wins + pd.Timedelta(days=COVER_SLACK_DAYS) >= reach]
     if not ok["headline"].any():
         raise MeasureUnavailable(
             f"{table} reaches back only to {reach:%d/%m/%Y}: the 12 months to the period end "

@@ -670,18 +670,17 @@ def ssda903(cut: Cutter) -> dict[str, pd.DataFrame]:
         }
     )
     # UASC information: children who were unaccompanied asylum seekers in care in the window;
-    # their UASC status ceases (DUC) on their 18th birthday
+    # their UASC status ceases (DUC) on their 18th birthday (blank while still UASC)
     us = c[c["uasc"].astype(bool)].drop_duplicates("child")
     us_kids = cut.kids.iloc[us["child"].to_numpy()]
+    duc = pd.to_datetime(pd.Series(us_kids["dob"].to_numpy())) + pd.DateOffset(years=18)
     uasc = (
         pd.DataFrame(
             {
                 "CHILD": us_kids["child_id"].to_numpy(),
                 "SEX": np.where(us_kids["sex"] == 2, 2, 1),
                 "DOB": us_kids["dob"].to_numpy(),
-                "DUC": (
-                    pd.to_datetime(pd.Series(us_kids["dob"].to_numpy())) + pd.DateOffset(years=18)
-                ).to_numpy(),
+                "DUC": duc.where(duc <= on).to_numpy(),
             }
         )
         .sort_values("CHILD")
