@@ -106,38 +106,6 @@ def months_before(d: pd.Timestamp, months: int) -> pd.Timestamp:
     return (d + DAY) - pd.DateOffset(months=months)
 
 
-NEW_CARER = ("S", "P", "B")  # SSDA903 reasons for new episode that change the carer
-
-
-def placements(eps: pd.DataFrame) -> pd.DataFrame:
-    """Periods of care and placements of SSDA903 episodes sorted by child and start.
-
-    A period of care starts at reason for new episode (RNE) S, where the previous episode ended
-    before this one began, or at the child's first episode. A placement (a stay with one carer)
-    starts with the period of care or at RNE S, P or B (a change of carer); T and U (new
-    placement type, same carer) and L (legal status only) continue it. Columns: poc_start,
-    placement (an id), placed_start, prev_placed_start (the previous placement in the same period
-    of care; NaT for the first)."""
-    prev_end = eps.groupby("child")["end"].shift()
-    new_poc = (eps["rne"] == "S").fillna(False) | prev_end.isna() | (prev_end < eps["start"])
-    poc_id = new_poc.cumsum()
-    new_place = eps["rne"].isin(NEW_CARER).fillna(False) | new_poc
-    place_id = new_place.cumsum()
-    placed_start = eps["start"].groupby(place_id).transform("min")
-    firsts = pd.DataFrame({"poc": poc_id, "placed_start": placed_start})[new_place.to_numpy()]
-    prev = firsts.groupby("poc")["placed_start"].shift()
-    prev_placed = pd.Series(prev.to_numpy(), index=place_id[new_place].to_numpy())
-    return pd.DataFrame(
-        {
-            "poc_start": eps["start"].groupby(poc_id).transform("min"),
-            "placement": place_id.to_numpy(),
-            "placed_start": placed_start,
-            "prev_placed_start": place_id.map(prev_placed),
-        },
-        index=eps.index,
-    )
-
-
 def build_periods(period_end: date, kind: Kind) -> pd.DataFrame:
     """The periods a measure of this kind is reported for.
 
@@ -447,3 +415,35 @@ def _take(frame: pd.DataFrame, masks: list[np.ndarray], periods: pd.DataFrame) -
     out["pid"] = periods["pid"].to_numpy()[which]
     out["at"] = periods["at"].to_numpy()[which]
     return out
+
+
+NEW_CARER = ("S", "P", "B")  # SSDA903 reasons for new episode that change the carer
+
+
+def placements(eps: pd.DataFrame) -> pd.DataFrame:
+    """Periods of care and placements of SSDA903 episodes sorted by child and start.
+
+    A period of care starts at reason for new episode (RNE) S, where the previous episode ended
+    before this one began, or at the child's first episode. A placement (a stay with one carer)
+    starts with the period of care or at RNE S, P or B (a change of carer); T and U (new
+    placement type, same carer) and L (legal status only) continue it. Columns: poc_start,
+    placement (an id), placed_start, prev_placed_start (the previous placement in the same period
+    of care; NaT for the first)."""
+    prev_end = eps.groupby("child")["end"].shift()
+    new_poc = (eps["rne"] == "S").fillna(False) | prev_end.isna() | (prev_end < eps["start"])
+    poc_id = new_poc.cumsum()
+    new_place = eps["rne"].isin(NEW_CARER).fillna(False) | new_poc
+    place_id = new_place.cumsum()
+    placed_start = eps["start"].groupby(place_id).transform("min")
+    firsts = pd.DataFrame({"poc": poc_id, "placed_start": placed_start})[new_place.to_numpy()]
+    prev = firsts.groupby("poc")["placed_start"].shift()
+    prev_placed = pd.Series(prev.to_numpy(), index=place_id[new_place].to_numpy())
+    return pd.DataFrame(
+        {
+            "poc_start": eps["start"].groupby(poc_id).transform("min"),
+            "placement": place_id.to_numpy(),
+            "placed_start": placed_start,
+            "prev_placed_start": place_id.map(prev_placed),
+        },
+        index=eps.index,
+    )

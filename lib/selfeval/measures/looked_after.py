@@ -9,7 +9,7 @@ from selfeval.measures.context import (
     Context,
     _day_values,
     _take,
-    bank_holidays,
+    add_working_days,
     code,
     is_no,
     is_yes,
@@ -358,22 +358,18 @@ def cla_reviews_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
             "date at the period end is not known"
         )
     last = rows["last_review"].where(rows["last_review"] >= rows["cla_start"])
-    first_window = add_working_days(rows["cla_start"], 20)
+    first_window = add_working_days_each(rows["cla_start"], 20)
     count = np.where(last.isna(), 0, np.where(last <= first_window, 1, 2))
     due = review_due(rows["cla_start"], last, pd.Series(count, index=rows.index))
     return rows.assign(n=rows["at"] <= due)[OUT]
 
 
-def add_working_days(start: pd.Series, days: int) -> pd.Series:
-    """The date `days` working days after each start (England and Wales bank holidays)."""
+def add_working_days_each(start: pd.Series, days: int) -> pd.Series:
+    """The date `days` working days after each start (England and Wales bank holidays;
+    :func:`~selfeval.measures.context.add_working_days` once per distinct date)."""
     start = pd.to_datetime(start)
-    out = pd.Series(pd.NaT, index=start.index, dtype="datetime64[ns]")
-    ok = start.notna()
-    if ok.any():
-        d = start[ok].to_numpy().astype("datetime64[D]")
-        shifted = np.busday_offset(d, days, roll="forward", holidays=bank_holidays())
-        out[ok] = shifted.astype("datetime64[ns]")
-    return out
+    shifted = {d: add_working_days(pd.Timestamp(d), days) for d in start.dropna().unique()}
+    return pd.to_datetime(start.map(shifted))
 
 
 def review_due(poc_start: pd.Series, last: pd.Series, count: pd.Series) -> pd.Series:
@@ -382,7 +378,7 @@ def review_due(poc_start: pd.Series, last: pd.Series, count: pd.Series) -> pd.Se
     start of the period of care, the second within 3 months of the first, then within 6 months
     of the previous one. `count` is the number of reviews held so far in the period of care,
     `last` the latest of them."""
-    first = add_working_days(poc_start, 20)
+    first = add_working_days_each(poc_start, 20)
     last = pd.to_datetime(last)
     second = last + pd.DateOffset(months=3)
     later = last + pd.DateOffset(months=6)
