@@ -413,9 +413,12 @@ def test_cla_reviews_from_903_reviews():
     )
     tables = {"ssda903_episodes": episodes_903(), "ssda903_reviews": reviews}
     s = pick(compute(tables, "cla_reviews_timely_pct"), "snapshot")
-    # looked after 20+ working days: 3 (review 182 days before: yes), 4 (29 days: yes),
-    # 6 (184 days: no); 7 only 14 working days → left out. The October review is after the date.
-    assert (s["numerator"], s["denominator"], s["value"]) == (2, 3, 66.7)
+    # Care Planning regs 2010 reg. 33: first review within 20 working days, second within 3
+    # months of the first, then every 6 months. Looked after 20+ working days at 30 Sep: 3 (one
+    # review, 1 Apr: second due by 1 Jul → overdue), 4 (first review 1 Sep: second due 1 Dec →
+    # up to date), 6 (one review, 30 Mar: second due 30 Jun → overdue); 7 only 14 working days →
+    # left out. The October review is after the date.
+    assert (s["numerator"], s["denominator"], s["value"]) == (1, 3, 33.3)
 
 
 def a8_table() -> pd.DataFrame:
@@ -456,7 +459,8 @@ def test_cla_annex_a_8_snapshot_measures():
     p3 = pick(compute(tables, "cla_placements_3plus_pct"), "snapshot")
     assert (p3["numerator"], p3["denominator"]) == (2, 4)  # B 3, C 4
     r = pick(compute(tables, "cla_reviews_timely_pct"), "snapshot")
-    # 20+ working days: A (121 days: yes), B (272: no), C (29: yes); D from 1 Aug: 41 wd, blank
+    # 20+ working days: A (latest review 1 Jun, not the first: next due 1 Dec → yes), B (1 Jan:
+    # due 1 Jul → no), C (1 Sep → yes); D from 1 Aug: 41 wd, no review (due within 20) → no
     assert (r["numerator"], r["denominator"], r["value"]) == (2, 4, 50.0)
     # health and dental: in care 12+ months: A, B, C
     h = pick(compute(tables, "cla_health_assessment_pct"), "snapshot")
@@ -475,33 +479,52 @@ def test_long_term_stability_from_a8():
 
 
 def test_long_term_stability_from_903_placement_changes():
+    """DfE: under 16, looked after 2.5+ years, same placement (carer) 2+ years, or placed for
+    adoption with the adoptive and previous placement together 2+ years. SSDA903 guide: RNE P,
+    B and S change the carer; T and U change the placement type with the same carer; L changes
+    the legal status only."""
     eps = pd.DataFrame(
         [
-            ("1", "2018-01-01", "S", "C2", "2019-01-01", "X1"),
-            ("1", "2019-01-01", "P", "C2", "2019-06-01", "X1"),  # new placement
-            ("1", "2019-06-01", "L", "E1", None, None),  # legal status only: same placement
-            ("2", "2018-06-01", "S", "C2", "2020-01-01", "X1"),
-            ("2", "2020-01-01", "T", "C2", None, None),  # moved under 2 years ago
-            ("3", "2018-01-01", "S", "C2", None, None),  # 16 or over: left out
+            ("1", "2018-01-01", "S", "C2", "U4", "2019-01-01", "X1"),
+            ("1", "2019-01-01", "P", "C2", "U4", "2019-06-01", "X1"),  # new carer
+            ("1", "2019-06-01", "L", "E1", "U4", None, None),  # legal status only: same placement
+            ("2", "2018-06-01", "S", "C2", "U6", "2020-01-01", "X1"),
+            ("2", "2020-01-01", "T", "C2", "U4", None, None),  # same carer, new type: no move
+            ("3", "2018-01-01", "S", "C2", "U4", None, None),  # 16 or over: left out
+            ("4", "2018-03-01", "S", "C1", "U6", "2020-06-01", "X1"),
+            ("4", "2020-06-01", "B", "C2", "U6", None, None),  # new carer and legal status: a move
+            ("5", "2018-01-01", "S", "C2", "U6", "2019-03-01", "X1"),
+            ("5", "2019-03-01", "P", "C2", "U6", "2020-12-01", "X1"),
+            ("5", "2020-12-01", "P", "E1", "A6", None, None),  # placed for adoption 10 months
         ],
-        columns=["CHILD", "DECOM", "RNE", "LS", "DEC", "REC"],
+        columns=["CHILD", "DECOM", "RNE", "LS", "PLACE", "DEC", "REC"],
     )
     for col in ("DECOM", "DEC"):
         eps[col] = pd.to_datetime(eps[col])
     header = pd.DataFrame(
-        {"CHILD": ["1", "2", "3"], "DOB": dates("2010-01-01", "2011-01-01", "2005-01-01")}
+        {
+            "CHILD": ["1", "2", "3", "4", "5"],
+            "DOB": dates("2010-01-01", "2011-01-01", "2005-01-01", "2009-01-01", "2015-01-01"),
+        }
     )
     df = compute({"ssda903_episodes": eps, "ssda903_header": header}, "cla_long_term_stability_pct")
     s = pick(df, "snapshot")
-    # child 1 placed since 1 Jan 2019 (2 yrs 9 months): yes; child 2 since Jan 2020: no
-    assert (s["numerator"], s["denominator"], s["value"]) == (1, 2, 50.0)
+    # at 30 Sep 2021 (2 years before: 30 Sep 2019): 1 with this carer since 1 Jan 2019: yes;
+    # 2 since 1 Jun 2018 (the T move kept the carer): yes; 4 moved (B) on 1 Jun 2020: no;
+    # 5 placed for adoption 1 Dec 2020, previous placement from 1 Mar 2019: together 2+ years: yes
+    assert (s["numerator"], s["denominator"], s["value"]) == (3, 4, 75.0)
     assert (df["period_type"] == "month").any()  # from SSDA903 the trend is at each month end
+    # at 31 Mar 2021 (2 years before: 31 Mar 2019): 1 yes, 2 yes, 4 no, 5: previous placement
+    # from 1 Mar 2019, together 2 years and 1 month: yes → still 3/4
+    m = pick(df, "month", end="2021-03-31")
+    assert (m["numerator"], m["denominator"]) == (3, 4)
 
 
 # -------------------------------------------------------------------- care leavers, adoption
 
 
 def test_care_leavers():
+    """DfE reports care leavers aged 19-21 and 17-18 separately (age at the date)."""
     a9 = pd.DataFrame(
         {
             "child_id": ["A", "B", "C", "C"],
@@ -513,13 +536,15 @@ def test_care_leavers():
         }
     )
     tables = {"annex_a_9": a9}
+    # at 30 Sep 2021: A is 18 (17-18 cohort), B 22 (neither), C 20 (19-21, counted once)
     s = pick(compute(tables, "care_leavers_suitable_accom_pct"), "snapshot")
-    assert (s["numerator"], s["denominator"], s["value"], s["rag"]) == (2, 3, 66.7, "red")
+    assert (s["numerator"], s["denominator"], s["value"], s["rag"]) == (1, 1, 100.0, "green")
     e = pick(compute(tables, "care_leavers_eet_pct"), "snapshot")
-    assert (e["numerator"], e["denominator"], e["rag"]) == (2, 3, "green")
-    # NEET: aged 17-21 at the date: A (18), C (20); B is 22 → left out; neither NEET
+    assert (e["numerator"], e["denominator"], e["rag"]) == (1, 1, "green")
     n = pick(compute(tables, "care_leavers_neet_pct"), "snapshot")
-    assert (n["numerator"], n["denominator"]) == (0, 2)
+    assert (n["numerator"], n["denominator"]) == (0, 1)
+    young = pick(compute(tables, "care_leavers_eet_pct_17_18"), "snapshot")
+    assert (young["numerator"], young["denominator"]) == (1, 1)  # A: F1
     pp = pick(compute(tables, "care_leavers_pathway_plan_pct"), "snapshot")
     # A reviewed 182 days before, B 183 days (the limit, included), C never → 2/3
     assert (pp["numerator"], pp["denominator"]) == (2, 3)

@@ -40,6 +40,13 @@ DASHBOARD_MAP: dict[str, str] = {
     "Care leavers 19 to 21 years in suitable accommodation (%)": "care_leavers_suitable_accom_pct",
     "Care leavers 19 to 21 years in EET (%)": "care_leavers_eet_pct",
     "Care leavers 19 to 21 years NEET (%)": "care_leavers_neet_pct",
+    "Care leavers 17 to 18 years in suitable accommodation (%)": (
+        "care_leavers_suitable_accom_pct_17_18"
+    ),
+    "Care leavers 17 to 18 years in EET (%)": "care_leavers_eet_pct_17_18",
+    "Care leavers 17 to 18 years NEET (%)": "care_leavers_neet_pct_17_18",
+    "CLA starting in year rate per 10,000 (revised pop)": "cla_starts_rate_10k",
+    "CLA ceasing in year rate per 10,000 (revised pop)": "cla_ceased_rate_10k",
     "Average caseload per case-holding children & family SW (FTE)": "sw_caseload_avg",
     "Agency worker rate (FTE, %)": "agency_rate_pct",
     "Turnover rate (FTE, %)": "sw_turnover_pct",

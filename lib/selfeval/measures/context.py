@@ -420,12 +420,17 @@ class Context:
         return self.cached("child_team", build)
 
     def cla_episodes(self) -> pd.DataFrame:
-        """Care episodes (child, start, end, legal_status, rne, rec, team, poc_start, placed_start).
+        """Care episodes (child, start, end, legal_status, rne, rec, place, team, poc_start,
+        placement, placed_start, prev_placed_start).
 
         From SSDA903 episodes when present (de-duplicated on CHILD+DECOM, latest YEAR wins), else
         from Annex A List 8 (one row per period of care). Short breaks (V3/V4) are kept, flagged
         ``short_break``; measures drop them. ``poc_start`` is the start of the period of care the
-        episode belongs to; ``placed_start`` the start of the current placement.
+        episode belongs to. A placement is a stay with the same carer (SSDA903 guide: a new
+        placement starts with reason for new episode S, P or B, a change of carer; T and U change
+        the placement type with the same carer and L the legal status only): ``placement`` numbers
+        them, ``placed_start`` is when the child moved in with the carer, ``prev_placed_start``
+        when the placement before it (same period of care) began.
         """
         return self.cached("cla_episodes", self._build_cla_episodes)
 
@@ -445,19 +450,11 @@ class Context:
                     "legal_status": ep["LS"].astype("string").str.upper(),
                     "rne": rne,
                     "rec": ep["REC"].astype("string").str.upper() if "REC" in ep else pd.NA,
+                    "place": code(ep["PLACE"]) if "PLACE" in ep else pd.NA,
                 },
                 index=ep.index,
             )
-            # a new period of care starts at RNE = S, or where the previous episode ended
-            # before this one started (a gap), or at the child's first episode
-            prev_end = out.groupby("child")["end"].shift()
-            starts = (out["rne"] == "S").fillna(False)
-            new_poc = starts | prev_end.isna() | (prev_end < out["start"])
-            poc_id = new_poc.cumsum()
-            out["poc_start"] = out["start"].groupby(poc_id).transform("min")
-            placement_change = out["rne"].isin(["S", "P", "T"]).fillna(False) | new_poc
-            place_id = placement_change.cumsum()
-            out["placed_start"] = out["start"].groupby(place_id).transform("min")
+            out = out.join(placements(out))
             out["team"] = out["child"].map(self.child_team())
             out["source"] = "ssda903"
         else:
@@ -470,8 +467,11 @@ class Context:
                     "legal_status": code(a8["legal_status"]),
                     "rne": "S",
                     "rec": code(a8["reason_ceased"]) if "reason_ceased" in a8 else pd.NA,
+                    "place": code(a8["placement_type"]) if "placement_type" in a8 else pd.NA,
                     "poc_start": a8["cla_start"],
+                    "placement": np.arange(len(a8)),
                     "placed_start": a8["placement_start"] if "placement_start" in a8 else pd.NaT,
+                    "prev_placed_start": pd.NaT,
                     "team": a8["allocated_team"] if "allocated_team" in a8 else pd.NA,
                     "source": "annex_a_8",
                 },
@@ -520,3 +520,35 @@ def _take(frame: pd.DataFrame, masks: list[np.ndarray], periods: pd.DataFrame) -
     out["pid"] = periods["pid"].to_numpy()[which]
     out["at"] = periods["at"].to_numpy()[which]
     return out
+
+
+NEW_CARER = ("S", "P", "B")  # SSDA903 reasons for new episode that change the carer
+
+
+def placements(eps: pd.DataFrame) -> pd.DataFrame:
+    """Periods of care and placements of SSDA903 episodes sorted by child and start.
+
+    A period of care starts at reason for new episode (RNE) S, where the previous episode ended
+    before this one began, or at the child's first episode. A placement (a stay with one carer)
+    starts with the period of care or at RNE S, P or B (a change of carer); T and U (new
+    placement type, same carer) and L (legal status only) continue it. Columns: poc_start,
+    placement (an id), placed_start, prev_placed_start (the previous placement in the same period
+    of care; NaT for the first)."""
+    prev_end = eps.groupby("child")["end"].shift()
+    new_poc = (eps["rne"] == "S").fillna(False) | prev_end.isna() | (prev_end < eps["start"])
+    poc_id = new_poc.cumsum()
+    new_place = eps["rne"].isin(NEW_CARER).fillna(False) | new_poc
+    place_id = new_place.cumsum()
+    placed_start = eps["start"].groupby(place_id).transform("min")
+    firsts = pd.DataFrame({"poc": poc_id, "placed_start": placed_start})[new_place.to_numpy()]
+    prev = firsts.groupby("poc")["placed_start"].shift()
+    prev_placed = pd.Series(prev.to_numpy(), index=place_id[new_place].to_numpy())
+    return pd.DataFrame(
+        {
+            "poc_start": eps["start"].groupby(poc_id).transform("min"),
+            "placement": place_id.to_numpy(),
+            "placed_start": placed_start,
+            "prev_placed_start": place_id.map(prev_placed),
+        },
+        index=eps.index,
+    )

@@ -20,7 +20,7 @@ improving through 2021-22. A few disabled children have V4 short-break agreement
 Files per extract folder (the input contract in DESIGN.md): ``annex_a.xlsx`` (sheets ``List 1`` to
 ``List 11``, headings as reference/annex_a_columns.csv, List 9 with the four 2023-24 columns,
 codes in Ofsted's preferred form, dates as Excel dates), ``ssda903/{header,episodes,reviews,
-missing}.csv`` (dates DD/MM/YYYY), ``local/<dataset>.csv`` for every dataset of
+missing,uasc}.csv`` (dates DD/MM/YYYY), ``local/<dataset>.csv`` for every dataset of
 reference/local_datasets.yaml (dates YYYY-MM-DD) and ``extract.yaml``.
 
 Variations that exercise the readers' tolerances:

@@ -601,7 +601,8 @@ def _home_postcode(child: np.ndarray) -> np.ndarray:
 
 
 def ssda903(cut: Cutter) -> dict[str, pd.DataFrame]:
-    """SSDA903 header, episodes, reviews and missing for the children in care in the window."""
+    """SSDA903 header, episodes, reviews, missing and UASC for the children in care in the
+    window."""
     on, ws = cut.on, cut.window_start
     c = cut._cla_window()
     ep = cut.w.episodes
@@ -670,7 +671,30 @@ def ssda903(cut: Cutter) -> dict[str, pd.DataFrame]:
             "MIS_END": ms["missing_end"].to_numpy(),
         }
     )
-    return {"header": header, "episodes": episodes, "reviews": reviews, "missing": missing}
+    # UASC information: children who were unaccompanied asylum seekers in care in the window;
+    # their UASC status ceases (DUC) on their 18th birthday (blank while still UASC)
+    us = c[c["uasc"].astype(bool)].drop_duplicates("child")
+    us_kids = cut.kids.iloc[us["child"].to_numpy()]
+    duc = pd.to_datetime(pd.Series(us_kids["dob"].to_numpy())) + pd.DateOffset(years=18)
+    uasc = (
+        pd.DataFrame(
+            {
+                "CHILD": us_kids["child_id"].to_numpy(),
+                "SEX": np.where(us_kids["sex"] == 2, 2, 1),
+                "DOB": us_kids["dob"].to_numpy(),
+                "DUC": duc.where(duc <= on).to_numpy(),
+            }
+        )
+        .sort_values("CHILD")
+        .reset_index(drop=True)
+    )
+    return {
+        "header": header,
+        "episodes": episodes,
+        "reviews": reviews,
+        "missing": missing,
+        "uasc": uasc,
+    }
 
 
 # ---------------------------------------------------------------------- local datasets
