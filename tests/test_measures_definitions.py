@@ -4,8 +4,6 @@ from it in one sentence")."""
 
 from __future__ import annotations
 
-import pytest
-
 from selfeval.measures import Catalogue, catalogue_html, catalogue_markdown, load_catalogue
 from selfeval.measures.catalogue import NO_OFFICIAL, MeasureDef
 
@@ -56,7 +54,6 @@ def test_workforce_measures_state_their_dfe_source():
         assert "Children's social work workforce statistics" in entry(md, measure_id)
 
 
-@pytest.mark.skip(reason="enabled by the lead after merging the other helpers' entries")
 def test_every_computable_measure_names_its_official_definition():
     missing = [m.id for m in load_catalogue() if m.computable and not (m.official or "").strip()]
     assert missing == [], f"no `official:` in params/measures.yaml for {missing}"
