@@ -20,9 +20,8 @@ import re
 import sys
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -30,7 +29,6 @@ from typing import TYPE_CHECKING
 
 from selfeval import __version__
 from selfeval.cache import keyed, package_fingerprint
-from selfeval.charts import any_kept
 from selfeval.config import (
     data_dir,
     default_store_root,
@@ -47,13 +45,10 @@ from selfeval.kernels import (
     KernelSupply,
     stop_kernel,
 )
-from selfeval.worker import Worker
 
 if TYPE_CHECKING:  # pandas and what needs it load after the kernels have started
     import pandas as pd
 
-    from selfeval.config import Settings
-    from selfeval.measures import Catalogue
     from selfeval.protect import Withheld
 
 log = logging.getLogger("selfeval")
@@ -183,33 +178,15 @@ def run_pack(options: RunOptions) -> RunResult:
         print(f"selfeval run: {err}", file=sys.stderr)
         return RunResult(EXIT_NOTHING_PUBLISHED)
 
-    compile_package()
-    # Kernels start (and import pandas and selfeval) on the idle core while this process reads
-    # the extract and computes the measures; so does the worker, unless an earlier run on
-    # this extract kept its charts (a rerun then never loads matplotlib).
-    with ExitStack() as stack:
-        worker = None if any_kept(extract_dir) else _start_worker(stack)
-        supply = stack.enter_context(
-            KernelSupply(
-                len(sections),
-                sections[0].notebook.parent,
-                modules=PACK_IMPORTS,
-                ahead=max(1, options.jobs),
-                worker=worker,
-            )
-        )
+    # Kernels start (and import pandas, matplotlib and selfeval) on the idle core while this
+    # process reads the extract and computes the measures.
+    with KernelSupply(
+        len(sections),
+        sections[0].notebook.parent,
+        modules=PACK_IMPORTS,
+        ahead=max(1, options.jobs),
+    ) as supply:
         return _run_pack_with(options, extract_dir, sections, supply, started)
-
-
-def _start_worker(stack: ExitStack) -> Worker | None:
-    """The run's worker, stopped with `stack`; None if it cannot start (kernels then draw
-    their own charts and the runner computes all the measures)."""
-    try:
-        return stack.enter_context(Worker())
-    except OSError:
-        log.warning("The worker process could not start; the run goes on without it.")
-        log.debug("Worker start failed", exc_info=True)
-        return None
 
 
 def _run_pack_with(
@@ -265,7 +242,7 @@ def _run_in(
 ) -> RunResult:
     from selfeval import publish
     from selfeval.extract import load_extract
-    from selfeval.measures import load_catalogue
+    from selfeval.measures import compute_measures, load_catalogue
     from selfeval.protect import (
         SENSITIVE_COLUMNS,
         neutralise_formulas,
@@ -274,7 +251,6 @@ def _run_in(
     )
 
     settings = load_settings()
-    worker = supply.worker if supply is not None else None
     log.info("selfeval %s: extract %s", __version__, extract_dir)
     _say(f"Reading the extract {extract_dir} ...")
     extract = load_extract(extract_dir)
@@ -298,12 +274,10 @@ def _run_in(
     measures = keyed(
         _store_file(extract_dir, f"measures-{period_end.isoformat()}.pickle"),
         (extract.inputs, period_end, repr(settings), repr(catalogue), package_fingerprint()),
-        lambda: _compute_measures(
-            extract.tables, extract_dir, period_end, settings, catalogue, worker
+        lambda: compute_measures(
+            extract.tables, period_end, settings=settings, catalogue=catalogue
         ),
     )
-    if worker is not None:
-        worker.no_more_jobs()
     if options.suppress_below:
         from selfeval.protect import suppress_small_numbers
 
@@ -401,36 +375,6 @@ def _run_in(
     return RunResult(exit_code, published, sections, unusable)
 
 
-#: the part of the measures the worker computes on a first run while this process does the rest
-#: (less than half: it reads the extract's store first, and runs at a lower priority)
-WORKER_SHARE_OF_MEASURES = 0.4
-
-
-def _compute_measures(
-    tables: Mapping[str, pd.DataFrame],
-    extract_dir: Path,
-    period_end: date,
-    settings: Settings,
-    catalogue: Catalogue,
-    worker: Worker | None,
-) -> pd.DataFrame:
-    """The measures; with a worker (a first run) the first part of the catalogue is computed
-    there, while this process computes the rest and the kernels wait ready."""
-    from selfeval.measures import compute_measures
-    from selfeval.measures.engine import (
-        combine_measures,
-        measure_frames,
-        measure_frames_from_store,
-    )
-
-    if worker is None:
-        return compute_measures(tables, period_end, settings=settings, catalogue=catalogue)
-    first, rest = catalogue.split(WORKER_SHARE_OF_MEASURES)
-    job = worker.submit(measure_frames_from_store, extract_dir, period_end, settings, first)
-    computed_here = measure_frames(tables, period_end, settings, rest)
-    return combine_measures([*job.result(), *computed_here])
-
-
 def _precompute_pages(build: Path, period_end: date, extract_dir: Path) -> None:
     """Parse the pages' shared inputs and evaluate every page's measure lines once, for all the
     kernels (a cache: never fatal)."""
@@ -452,20 +396,6 @@ def _store_file(extract_dir: Path, name: str) -> Path | None:
     """A file in the extract's parquet store (None when there is no store)."""
     root = default_store_root()
     return store_path(extract_dir, root) / name if root is not None else None
-
-
-def compile_package() -> None:
-    """Write selfeval's bytecode once, so each notebook kernel imports it without recompiling.
-
-    These machines set PYTHONDONTWRITEBYTECODE, so without this every kernel compiles the package
-    from source. Up-to-date files are skipped; a read-only install is left as it is.
-    """
-    import compileall
-
-    try:
-        compileall.compile_dir(str(Path(__file__).parent), quiet=2)
-    except OSError:
-        log.info("Could not write bytecode for selfeval; kernels will compile it themselves.")
 
 
 def _execute_and_render(
@@ -583,8 +513,6 @@ def _execute_notebook(
             shutdown_kernel="immediate",
             km=kernel,
         )
-        if supply is not None and supply.worker is not None:
-            supply.worker.fill(notebook, timeout)
         return notebook
     finally:
         if kernel is not None:

@@ -60,30 +60,6 @@ def compute_measures(
     return measures
 
 
-def measure_frames_from_store(
-    extract_dir: Path, period_end: date, settings: Settings, catalogue: Catalogue
-) -> list[pd.DataFrame]:
-    """`measure_frames` on an extract already in its store, read afresh: for a second process
-    computing part of the catalogue (`Catalogue.split`) beside the runner."""
-    from selfeval.extract import load_extract
-
-    return measure_frames(load_extract(extract_dir).tables, period_end, settings, catalogue)
-
-
-def measure_frames(
-    tables: Mapping[str, pd.DataFrame], period_end: date, settings: Settings, catalogue: Catalogue
-) -> list[pd.DataFrame]:
-    """Each computed measure's rows, in catalogue order (`combine_measures` joins them)."""
-    frames, _ = _compute(tables, period_end, settings, catalogue)
-    return frames
-
-
-def combine_measures(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The measures table from the measures' rows (`measure_frames`), in their order."""
-    measures = pd.concat(frames, ignore_index=True) if frames else _empty()
-    return measures[MEASURE_COLUMNS]
-
-
 def compute_measures_with_status(
     tables: Mapping[str, pd.DataFrame],
     period_end: date,
@@ -96,7 +72,8 @@ def compute_measures_with_status(
     frames, status = _compute(
         tables, period_end, settings or load_settings(), catalogue or load_catalogue()
     )
-    return combine_measures(frames), pd.DataFrame(status, columns=STATUS_COLUMNS)
+    measures = pd.concat(frames, ignore_index=True) if frames else _empty()
+    return measures[MEASURE_COLUMNS], pd.DataFrame(status, columns=STATUS_COLUMNS)
 
 
 def _compute(

@@ -49,6 +49,7 @@ class PageContext:
     run_info: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # things the reader should know (plain English)
     line_results: dict[str, Any] = field(default_factory=dict)  # evaluated lines, see evaluate()
+    chart_folder: Path | None = None  # where this page's charts are kept (beside the store)
 
     def evaluate(
         self,
@@ -315,7 +316,17 @@ def load_context(
         run_info=run_info,
         notes=notes,
         line_results=line_results,
+        chart_folder=chart_folder(folder),
     )
+
+
+def chart_folder(extract_folder: Path) -> Path | None:
+    """Where the charts drawn from an extract are kept: beside its store (None without one)."""
+    from selfeval.extract.store import default_store_root, store_path
+
+    root = default_store_root()
+    store = store_path(extract_folder, root) if root is not None else None
+    return store / "charts" if store is not None and store.is_dir() else None
 
 
 LINE_RESULTS_FILE = "line_results.pickle"

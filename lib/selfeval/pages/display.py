@@ -23,11 +23,8 @@ from selfeval.pages.html import bullets, esc, html_table, paragraph
 def load_context(
     period_end: str = "", extract_dir: str = "", priority_id: str = SUMMARY_ID, output_dir: str = ""
 ) -> PageContext:
-    """A notebook's page context (`context.load_context`); the page's charts are kept beside
-    the extract's store, so a rerun on the same extract draws none of them again."""
-    ctx = context.load_context(period_end, extract_dir, priority_id, output_dir)
-    charts.keep_charts_in(charts.kept_folder(ctx.extract_dir) if ctx.extract_dir else None)
-    return ctx
+    """A notebook's page context (`context.load_context`)."""
+    return context.load_context(period_end, extract_dir, priority_id, output_dir)
 
 
 def show_html(fragment: str) -> None:
@@ -107,6 +104,7 @@ def show_team_breakdowns(ctx: PageContext) -> None:
             unit=line.unit,
             target=line.target,
             rag="_rag",
+            keep_in=ctx.chart_folder,
         )
         show_chart(chart, "")
         caption = f"{heading}, quarter ending {sx._date(ctx.period_end)}"
@@ -131,6 +129,7 @@ def show_audits(ctx: PageContext) -> None:
                 unit="pct",
                 target=70,
                 rag="RAG",
+                keep_in=ctx.chart_folder,
             )
         )
 
@@ -154,7 +153,11 @@ def show_cohort_profiles(ctx: PageContext) -> None:
             continue
         ag = prof.age_gender
         if ag is not None and ag.to_numpy().sum():
-            show_chart(charts.back_to_back(ag, title=f"{prof.title} by age and gender"))
+            show_chart(
+                charts.back_to_back(
+                    ag, title=f"{prof.title} by age and gender", keep_in=ctx.chart_folder
+                )
+            )
         if prof.ethnicity is not None:
             show_html(
                 sx.counts_table_html(
@@ -170,6 +173,7 @@ def show_cohort_profiles(ctx: PageContext) -> None:
                     value="Children",
                     title=f"{prof.title} by source",
                     unit="count",
+                    keep_in=ctx.chart_folder,
                 )
             )
         for spec, bands in prof.timeliness:
@@ -183,6 +187,7 @@ def show_cohort_profiles(ctx: PageContext) -> None:
                     count="Count",
                     unit_label=spec.unit,
                     beyond=late_bands(band_spec),
+                    keep_in=ctx.chart_folder,
                 )
             )
 
@@ -242,7 +247,7 @@ def show_priority_overview(ctx: PageContext) -> None:
         )
         + html_table(frame, caption="Priorities: RAG, trend, assurance and actions")
     )
-    show_chart(charts.overview_heatmap(sm.heatmap_frame(frame)))
+    show_chart(charts.overview_heatmap(sm.heatmap_frame(frame), keep_in=ctx.chart_folder))
 
 
 def _overview(ctx: PageContext, data: sm.SummaryData) -> pd.DataFrame:

@@ -323,7 +323,13 @@ def spc_charts(ctx: PageContext, limit: int = 4) -> list[ChartItem]:
 
     items = []
     for r in key_measure_results(ctx, limit):
-        chart = charts.spc_chart(r.spc, title=r.line.label, unit=r.line.unit, target=r.target)
+        chart = charts.spc_chart(
+            r.spc,
+            title=r.line.label,
+            unit=r.line.unit,
+            target=r.target,
+            keep_in=ctx.chart_folder,
+        )
         items.append(ChartItem(chart, r.spc.attrs.get("summary", "")))
     return items
 
