@@ -66,7 +66,7 @@ def timed(cmd: list[str], **kwargs) -> tuple[float, subprocess.CompletedProcess]
 
 
 def sample_extract() -> Path:
-    from selfeval.runner import resolve_extract_dir
+    from selfeval.config import resolve_extract_dir
 
     return resolve_extract_dir(ROOT / "data" / "sample")
 
@@ -204,7 +204,7 @@ def measures_at_scale(scale: float, work: Path) -> dict[str, float]:
     gen_seconds, _ = timed(
         [str(BIN / "selfeval"), "sample-data", str(folder), "--scale", str(scale)]
     )
-    from selfeval.runner import latest_dated_folder
+    from selfeval.config import latest_dated_folder
 
     extract = latest_dated_folder(folder)
     rows = {}

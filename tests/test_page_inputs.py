@@ -71,9 +71,9 @@ def test_lines_kept_from_an_earlier_run_are_reused_only_for_the_same_measures(
     import json
     from datetime import date
 
+    from selfeval.config import resolve_extract_dir
     from selfeval.pages import measures_view
     from selfeval.pages.precompute import write_line_results
-    from selfeval.runner import resolve_extract_dir
 
     extract = resolve_extract_dir(None)
     (tmp_path / "build").mkdir()

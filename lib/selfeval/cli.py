@@ -104,8 +104,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
         return run_pack(options).exit_code
     if args.command == "measures":
+        from selfeval.config import resolve_extract_dir
         from selfeval.measures import measures_command
-        from selfeval.runner import resolve_extract_dir
 
         data = resolve_extract_dir(args.data)
         return measures_command(data, args.period_end, args.out)

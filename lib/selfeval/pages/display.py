@@ -13,6 +13,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from selfeval import charts
+from selfeval.config import Workspace
 from selfeval.pages import context
 from selfeval.pages import sections as sx
 from selfeval.pages import summary as sm
@@ -21,10 +22,17 @@ from selfeval.pages.html import bullets, esc, html_table, paragraph
 
 
 def load_context(
-    period_end: str = "", extract_dir: str = "", priority_id: str = SUMMARY_ID, output_dir: str = ""
+    period_end: str = "",
+    extract_dir: str = "",
+    priority_id: str = SUMMARY_ID,
+    output_dir: str = "",
+    *,
+    workspace: Workspace | None = None,
 ) -> PageContext:
     """A notebook's page context (`context.load_context`)."""
-    return context.load_context(period_end, extract_dir, priority_id, output_dir)
+    return context.load_context(
+        period_end, extract_dir, priority_id, output_dir, workspace=workspace
+    )
 
 
 def show_html(fragment: str) -> None:
@@ -214,7 +222,7 @@ def show_objectives(ctx: PageContext) -> None:
 def show_measures_that_matter(ctx: PageContext) -> None:
     from selfeval.plan import load_measures_that_matter
 
-    items = load_measures_that_matter()
+    items = load_measures_that_matter(ctx.workspace.params if ctx.workspace else None)
     frame = sm.measures_that_matter_frame(
         items,
         ctx.catalogue,

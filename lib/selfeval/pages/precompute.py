@@ -21,12 +21,16 @@ from selfeval.cache import (
     read_kept,
     write_kept,
 )
-from selfeval.config import params_dir
+from selfeval.config import Workspace, params_dir
 from selfeval.pages.context import LINE_RESULTS_FILE, SUMMARY_ID, load_context
 
 
 def write_line_results(
-    period_end: date, extract_dir: Path, build: Path, kept: Path | None = None
+    period_end: date,
+    extract_dir: Path,
+    build: Path,
+    kept: Path | None = None,
+    workspace: Workspace | None = None,
 ) -> Path:
     """Evaluate the lines of every page of this build and write them to the build folder.
 
@@ -37,8 +41,11 @@ def write_line_results(
     from selfeval.pages import summary as sm
     from selfeval.plan import load_measures_that_matter
 
-    ctx = load_context(period_end.isoformat(), str(extract_dir), SUMMARY_ID, str(build))
-    key = line_results_key(ctx.measures, ctx.history, period_end)
+    ctx = load_context(
+        period_end.isoformat(), str(extract_dir), SUMMARY_ID, str(build), workspace=workspace
+    )
+    params = ctx.workspace.params if ctx.workspace else params_dir()
+    key = line_results_key(ctx.measures, ctx.history, period_end, params)
     path = build / LINE_RESULTS_FILE
     ctx.line_results.clear()  # not a build's earlier file: what is kept, or nothing
     ctx.line_results.update(read_kept(kept, key, {}))
@@ -51,7 +58,7 @@ def write_line_results(
         _ = sx.page_data(page).results
     _ = sm.summary_data(ctx).results_by_priority
     sm.measures_that_matter_frame(
-        load_measures_that_matter(),
+        load_measures_that_matter(params),
         ctx.catalogue,
         ctx.measures,
         ctx.period_end,
@@ -68,7 +75,12 @@ def _write(path: Path, line_results: dict) -> None:
         pickle.dump(line_results, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def line_results_key(measures: pd.DataFrame, history: pd.DataFrame | None, period_end: date) -> str:
+def line_results_key(
+    measures: pd.DataFrame,
+    history: pd.DataFrame | None,
+    period_end: date,
+    params: Path | None = None,
+) -> str:
     """A digest of everything the evaluated lines of the pages depend on: the measures, the
     history (not when each record was computed: every run records its own period again), the
     period end, selfeval's own files and the params (which lines each page has; not the
@@ -76,5 +88,9 @@ def line_results_key(measures: pd.DataFrame, history: pd.DataFrame | None, perio
     if history is not None:
         history = history.drop(columns=["computed_at"], errors="ignore")
     return content_digest(
-        measures, history, period_end, package_fingerprint(), params_fingerprint(params_dir())
+        measures,
+        history,
+        period_end,
+        package_fingerprint(),
+        params_fingerprint(params or params_dir()),
     )
