@@ -101,7 +101,7 @@ def benchmark_map(ctx: PageContext, measure_ids: Iterable[str]) -> dict[str, dic
     try:
         from selfeval.measures import benchmarks_for
 
-        frame = benchmarks_for(sorted(set(measure_ids)))
+        frame = benchmarks_for(sorted(set(measure_ids)), catalogue=ctx.catalogue)
     except Exception:  # noqa: BLE001 - benchmarks are optional context, never fatal
         return {}
     if frame is None or len(frame) == 0:
