@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
+from selfeval.config import load_settings
 from selfeval.measures import (
     REGISTRY,
     Catalogue,
@@ -44,6 +44,8 @@ UNIT_AGG = {
     "days": {"ratio"},
 }
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 @pytest.fixture(scope="module")
 def catalogue():
@@ -72,8 +74,7 @@ def test_catalogue_and_registry_agree(catalogue):
 
 
 def test_priorities_are_known(catalogue):
-    settings = yaml.safe_load(Path("params/settings.yaml").read_text())
-    known = {p["id"] for p in settings["priorities"]}
+    known = {p.id for p in load_settings(ROOT / "params" / "settings.yaml").priorities}
     assert {m.priority for m in catalogue} <= known
 
 

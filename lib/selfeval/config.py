@@ -205,6 +205,34 @@ class Settings:
         raise KeyError(f"Unknown priority id {priority_id!r}; known: {known}")
 
 
+#: a priority's file: params/priorities/<nn>_<id>.yaml (its number and id)
+PRIORITY_FILE = re.compile(r"^(\d{2})_([a-z][a-z0-9_]*)\.yaml$")
+
+
+def priorities_in(folder: Path) -> tuple[Priority, ...]:
+    """The priority areas: one file ``<nn>_<id>.yaml`` each in `folder` (params/priorities/),
+    in number order; number and id from the file name, title from the file's ``title:``.
+    The notebooks (``notebooks/<nn>_<id>.ipynb``) and pages.yaml follow these files; a file
+    named otherwise, or without a title, is reported by `selfeval.plan.load_plan`."""
+    found = []
+    for path in sorted(Path(folder).glob("*.yaml")):
+        match = PRIORITY_FILE.match(path.name)
+        if match:
+            number, priority_id = int(match.group(1)), match.group(2)
+            found.append(Priority(number, priority_id, _title(path) or priority_id))
+    return tuple(sorted(found, key=lambda p: p.number))
+
+
+def _title(path: Path) -> str | None:
+    """A priority file's ``title:`` (None when the file cannot be read as a mapping)."""
+    try:
+        raw = read_yaml(path)
+    except (OSError, yaml.YAMLError):
+        return None
+    title = raw.get("title") if isinstance(raw, dict) else None
+    return str(title) if title else None
+
+
 @lru_cache(maxsize=4)
 def _load_settings(path: Path) -> Settings:
     raw = read_yaml(path)
@@ -216,7 +244,7 @@ def _load_settings(path: Path) -> Settings:
         plan_start=raw["plan_start"],
         population_0_17={int(k): int(v) for k, v in raw["population_0_17"].items()},
         caseload_target=float(raw["caseload_target"]),
-        priorities=tuple(Priority(**p) for p in raw["priorities"]),
+        priorities=priorities_in(path.parent / "priorities"),
     )
 
 
