@@ -10,7 +10,9 @@ Kept charts: every chart function also takes ``keep_in``, a folder (the pages pa
 beside the extract's store, ``PageContext.chart_folder``). A chart drawn with a folder is kept
 there under a digest of its function, data and options, selfeval's own files and matplotlib's
 version, and read back when the same chart is asked for again, so a rerun on the same extract
-draws nothing. Without a folder the chart is drawn every time.
+draws nothing. Without a folder the chart is drawn every time. matplotlib and seaborn are
+imported on the first chart drawn (``_import_matplotlib``): a page whose charts are all kept
+never loads them.
 
 Style: seaborn's white-grid theme, the Okabe-Ito palette, and meaning never carried by colour
 alone: special-cause points also differ by marker shape and legend label, RAG bars carry
@@ -39,26 +41,42 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib as mpl
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-import seaborn as sns
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties, findfont, get_font
-from matplotlib.ft2font import LoadFlags
-from matplotlib.ticker import FuncFormatter, MaxNLocator
-from matplotlib.transforms import ScaledTranslation
 
 from selfeval.cache import content_digest, package_fingerprint, read_kept, write_kept
 from selfeval.narrative import format_value, join_words, period_label, plural
 from selfeval.rag import is_missing
 from selfeval.spc import summarise
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.transforms import ScaledTranslation
+
 log = logging.getLogger("selfeval")
+
+
+def _import_matplotlib() -> None:
+    """Import matplotlib and seaborn into this module, the first time a chart is drawn.
+
+    They cost about 0.7 s of CPU to import, in every kernel: a page whose charts are all kept
+    (a rerun) never needs them. Every function that draws calls this first.
+    """
+    global mpl, mdates, sns, Figure, FontProperties, findfont, get_font, LoadFlags
+    global FuncFormatter, MaxNLocator, ScaledTranslation
+    if "sns" in globals():
+        return
+    import matplotlib as mpl
+    import matplotlib.dates as mdates
+    import seaborn as sns
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+    from matplotlib.ft2font import LoadFlags
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.transforms import ScaledTranslation
 
 
 @dataclass
@@ -105,8 +123,12 @@ def to_data_uri(svg: str) -> str:
 
 @functools.cache
 def _drawing_versions() -> str:
-    """selfeval's own files and the versions of what draws."""
-    return f"{package_fingerprint()} matplotlib {mpl.__version__} seaborn {sns.__version__}"
+    """selfeval's own files and the versions of what draws (without importing it)."""
+    from importlib.metadata import version
+
+    return (
+        f"{package_fingerprint()} matplotlib {version('matplotlib')} seaborn {version('seaborn')}"
+    )
 
 
 def _chart_key(name: str, args: tuple, kwargs: dict) -> str | None:
@@ -130,6 +152,7 @@ def kept(draw: Callable[..., Chart]) -> Callable[..., Chart]:
         if found is not None:
             alt_text, svg = found
             return Chart(None, alt_text, svg)
+        _import_matplotlib()
         chart = draw(*args, **kwargs)
         if path is not None:
             try:
@@ -175,7 +198,6 @@ _RC = {
     "axes.titlesize": 11,
     "axes.titleweight": "bold",
     "axes.titlelocation": "left",
-    "axes.prop_cycle": mpl.cycler(color=PALETTE),
     "hatch.linewidth": 0.8,
     # DejaVu Sans (shipped with matplotlib) measures every label; the fonts after it are
     # narrower, so a browser that lacks it never clips text (see ``figure_to_svg``)
@@ -219,6 +241,7 @@ def figure_to_svg(figure: Figure) -> str:
     House figures are already laid out by ``_fit``; other figures (e.g. a seaborn heatmap built
     elsewhere) are cropped to a tight bounding box, which costs a second draw.
     """
+    _import_matplotlib()
     buffer = io.BytesIO()
     tight = None if figure in _FITTED else "tight"
     with house_style(), mpl.rc_context(SVG_RC):  # the house fonts, as when it was measured
@@ -237,8 +260,9 @@ def _display_size(match: re.Match) -> str:
 @contextmanager
 def house_style() -> Iterator[None]:
     """seaborn white grid plus the house palette and fonts, for figures created inside."""
+    _import_matplotlib()
     with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.85):
-        with mpl.rc_context(_RC):
+        with mpl.rc_context({**_RC, "axes.prop_cycle": mpl.cycler(color=PALETTE)}):
             yield
 
 
@@ -248,6 +272,7 @@ def _new_figure(width: float = 8, height: float = 4, **subplots: Any) -> tuple[F
     A figure of one plot is a copy of a blank one made once (in the house style): building
     a figure and its axes from scratch takes about 8 ms, a copy about 2 ms.
     """
+    _import_matplotlib()
     if subplots:
         figure = Figure(figsize=(width, height))
         return figure, figure.subplots(**subplots)
@@ -343,6 +368,7 @@ def wrap_label(text: str, width: float, size: float, weight: str = "normal", lin
     """``text`` broken at spaces into lines no wider than ``width`` points (a word that is
     longer stays whole). With ``lines``, the width grows until the text takes at most that many.
     """
+    _import_matplotlib()
     words = str(text).split()
     if not words or _text_size(text, size, weight)[0] <= width:
         return str(text)
@@ -1069,6 +1095,7 @@ def _bands_alt_text(
 
 def palette_luminance(colours: Mapping[str, str] | Sequence[str]) -> list[float]:
     """Greyscale luminance (0-255) of colours, to check they stay apart when printed."""
+    _import_matplotlib()
     values = colours.values() if isinstance(colours, Mapping) else colours
     rgb = [mpl.colors.to_rgb(c) for c in values]
     return [255 * (0.299 * r + 0.587 * g + 0.114 * b) for r, g, b in rgb]

@@ -145,7 +145,7 @@ def run_pack(options: RunOptions) -> RunResult:
         print(f"selfeval run: {err}", file=sys.stderr)
         return RunResult(EXIT_NOTHING_PUBLISHED)
 
-    # Kernels start (and import pandas, matplotlib and selfeval) on the idle core while this
+    # Kernels start (and import pandas and selfeval) on the idle core while this
     # process reads the extract and computes the measures.
     with KernelSupply(
         len(sections),
@@ -361,8 +361,7 @@ def _precompute_pages(
     t0 = time.monotonic()
     try:
         write_page_inputs(build, workspace)
-        kept = workspace.store(extract_dir) / f"lines-{period_end.isoformat()}.pickle"
-        write_line_results(period_end, extract_dir, build, kept, workspace)
+        write_line_results(period_end, extract_dir, build, workspace)
     except Exception:  # noqa: BLE001 - the notebooks evaluate their lines themselves instead
         log.warning("Page precompute failed (pages evaluate lines):\n%s", traceback.format_exc())
         return
