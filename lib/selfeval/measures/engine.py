@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from pandas._libs import lib
 
+from selfeval.bank_holidays import BankHolidaysNotCovered
 from selfeval.config import Settings, load_settings
 from selfeval.measures.catalogue import Catalogue, MeasureDef, load_catalogue
 from selfeval.measures.context import Context, build_periods, latest_only_reason
@@ -124,7 +125,7 @@ def _compute(
             contrib = fn.fn(ctx, periods)
             if ctx.reported_pids is not None:
                 periods = periods[periods["pid"].isin(ctx.reported_pids)]
-        except MeasureUnavailable as exc:
+        except (MeasureUnavailable, BankHolidaysNotCovered) as exc:
             status.append(_status(mdef.id, "unavailable", using, 0, str(exc)))
             continue
         except Exception as exc:  # one broken measure must not take the run down
