@@ -215,7 +215,12 @@ def _run_in(
 ) -> RunResult:
     from selfeval import publish
     from selfeval.extract import load_extract
-    from selfeval.measures import compute_measures, load_catalogue
+    from selfeval.measures import (
+        MEASURE_STATUS_FILE,
+        blank_reasons,
+        compute_measures_with_status,
+        load_catalogue,
+    )
     from selfeval.measures.context import resolve_period_end
     from selfeval.protect import (
         SENSITIVE_COLUMNS,
@@ -246,16 +251,21 @@ def _run_in(
     _say("Computing measures ...")
     t0 = time.monotonic()
     catalogue = load_catalogue(workspace.params / "measures.yaml")
-    measures = keyed(
+    measures, status = keyed(
         store / f"measures-{period_end.isoformat()}.pickle",
         (extract.inputs, period_end, repr(settings), repr(catalogue), package_fingerprint()),
-        lambda: compute_measures(
+        lambda: compute_measures_with_status(
             extract.tables,
             period_end,
             settings=settings,
             catalogue=catalogue,
             extract_date=extract.extract_date,
         ),
+    )
+    # why each measure without figures has none (pages say so instead of a bare blank)
+    status = status.assign(why=status["measure_id"].map(blank_reasons(status)).fillna(""))
+    neutralise_formulas(status[["measure_id", "status", "why"]]).to_csv(
+        build / MEASURE_STATUS_FILE, index=False
     )
     if options.suppress_below:
         from selfeval.protect import suppress_small_numbers

@@ -34,6 +34,8 @@ MEASURE_COLUMNS = [
     "polarity",
 ]
 STATUS_COLUMNS = ["measure_id", "status", "source", "rows", "why"]
+#: the run's measure status (measure_id, status, why) beside measures.csv
+MEASURE_STATUS_FILE = "measure_status.csv"
 _PERIOD_ORDER = {"month": 0, "quarter": 1, "snapshot": 2}
 
 
@@ -440,3 +442,20 @@ def trend(measures: pd.DataFrame, measure_id: str, breakdown: str = "") -> pd.Da
         & (measures["period_type"] == "month")
     ]
     return rows.sort_values("period_end").reset_index(drop=True)
+
+
+def blank_reasons(status: pd.DataFrame) -> dict[str, str]:
+    """Measure id → why it has no figures, for every measure whose status is not `ok`. An error's
+    own message stays in run.log (it may quote a value from the data); pages say only that it
+    failed."""
+    rows = status[status["status"] != "ok"]
+    failed = "the figure could not be computed (see run.log)"
+    why = rows["why"].where(rows["status"] != "error", failed)
+    return dict(zip(rows["measure_id"], why, strict=True))
+
+
+def read_measure_status(path: Path) -> dict[str, str]:
+    """`blank_reasons` of a run's measure_status.csv ({} when the file is absent)."""
+    if not Path(path).is_file():
+        return {}
+    return blank_reasons(pd.read_csv(path, dtype=str, keep_default_na=False))

@@ -51,6 +51,8 @@ class PageContext:
     line_results: dict[str, Any] = field(default_factory=dict)  # evaluated lines, see evaluate()
     chart_folder: Path | None = None  # where this page's charts are kept (beside the store)
     workspace: Workspace | None = None  # the project the page belongs to
+    # measure id → why it has no figures this run (not computable, unavailable, error)
+    measure_status: dict[str, str] = field(default_factory=dict)
 
     def evaluate(
         self,
@@ -255,7 +257,14 @@ def load_context(
       `Workspace.find()`).
     """
     from selfeval.extract import load_extract
-    from selfeval.measures import compute_measures, load_catalogue, read_measures
+    from selfeval.measures import (
+        MEASURE_STATUS_FILE,
+        blank_reasons,
+        compute_measures_with_status,
+        load_catalogue,
+        read_measure_status,
+        read_measures,
+    )
     from selfeval.plan import load_plan
 
     out_dir = Path(output_dir) if str(output_dir or "").strip() else None
@@ -285,20 +294,23 @@ def load_context(
     if shared is not None:
         config, plan, catalogue = shared.page_config, shared.plan, shared.catalogue
         measures, quality = shared.measures, shared.quality
+        status = read_measure_status(out_dir / MEASURE_STATUS_FILE) if out_dir else {}
     else:
         config = load_page_config(workspace.params / "pages.yaml")
         catalogue = load_catalogue(workspace.params / "measures.yaml")
         measures_csv = out_dir / "measures.csv" if out_dir else None
         if measures_csv is not None and measures_csv.is_file():
             measures = read_measures(measures_csv)
+            status = read_measure_status(out_dir / MEASURE_STATUS_FILE)
         else:
-            measures = compute_measures(
+            measures, status_frame = compute_measures_with_status(
                 extract.tables,
                 period,
                 settings=settings,
                 catalogue=catalogue,
                 extract_date=extract.extract_date,
             )
+            status = blank_reasons(status_frame)
         measures = normalise_measures(measures)
         quality_csv = out_dir / "data_quality.csv" if out_dir else None
         if quality_csv is not None and quality_csv.is_file():
@@ -330,6 +342,7 @@ def load_context(
         line_results=line_results,
         chart_folder=chart_folder(folder, workspace),
         workspace=workspace,
+        measure_status=status,
     )
 
 

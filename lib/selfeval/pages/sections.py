@@ -236,6 +236,7 @@ def missing_evidence_html(ctx: PageContext, data: PageData | None = None) -> str
             continue
         entry = mv.catalogue_entry(ctx.catalogue, r.line.measure_id)
         why = entry.get("why") if entry.get("computable") is False else None
+        why = why or ctx.measure_status.get(r.line.measure_id)
         if why:
             items.append(f"{r.line.label}: {why}")
         else:
