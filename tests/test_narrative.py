@@ -94,8 +94,7 @@ def test_common_cause_is_not_called_improvement():
     )
     assert text == (
         "Re-referrals within 12 months: 21.4% in September 2021, down from 23.0% in August "
-        "2021, above the 20% target (red). The last 14 months vary within the range expected "
-        "by chance (common cause variation), so there is no sign of real change."
+        "2021, above the 20% target (red). No real change over 14 months (common cause)."
     )
     assert "improv" not in text
 

@@ -11,7 +11,9 @@ as such, never as improvement.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -120,10 +122,7 @@ def _signal_sentence(attrs: Mapping[str, Any], period_word: str) -> str:
     )
     if variation == "common cause":
         n = int(attrs.get("n_points", 0))
-        return (
-            f"The last {plural(n, period_word)} vary within the range expected by chance "
-            f"(common cause variation), so there is no sign of real change{provisional}."
-        )
+        return f"No real change over {plural(n, period_word)} (common cause){provisional}."
     signal = attrs.get("signal") or {}
     rule, direction, length = signal.get("rule"), signal.get("direction", 0), signal.get("length")
     periods = plural(length or 0, period_word)
@@ -221,8 +220,204 @@ def strengths_and_areas(findings: pd.DataFrame) -> tuple[list[str], list[str]]:
     return strengths, areas
 
 
+# --- a page's written judgement ------------------------------------------------------------
+
+SPC_KEY = (
+    "How to read the trends: each measure's last months are compared with its own past "
+    "(statistical process control, NHS Making Data Count). “Common cause” means the figures "
+    "move within the range expected by chance, so there is no sign of real change; a run of "
+    "points on one side of the average, an unbroken rise or fall, or a point beyond the "
+    "process limits is a real change (“special cause”), which we call an improvement or a "
+    "concern by which way is better for that measure."
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding as the judgement and the grouped bullets use it.
+
+    ``measure`` is the measure's name, ``figure`` its latest value as read ("87.2% in March
+    2022"), ``text`` the full finding sentence, ``kind`` strength/area/"" (``classify_finding``),
+    ``key`` whether the page charts it (a key measure), ``theme`` what it is about.
+    """
+
+    measure: str
+    figure: str
+    text: str
+    kind: str = ""
+    rag: str = ""
+    variation: str = ""
+    key: bool = False
+    theme: str = ""
+    provisional: bool = False
+
+
+def importance(f: Finding) -> int:
+    """How much a finding matters to a reader: a real change (SPC signal) 4, red 3, a key
+    measure 2, amber 1, green 1; higher first."""
+    score = 0
+    if f.variation in ("improvement", "concern", "special cause"):
+        score += 4
+    score += {"red": 3, "amber": 1, "green": 1}.get(f.rag, 0)
+    if f.key:
+        score += 2
+    return score
+
+
+def by_importance(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings most important first (``importance``); ties keep their order."""
+    return sorted(findings, key=importance, reverse=True)
+
+
+def group_findings(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    """Findings grouped by theme, each group most important first, the groups ordered by
+    their most important finding (a finding without a theme goes under "Other")."""
+    groups: dict[str, list[Finding]] = {}
+    for f in by_importance(findings):
+        groups.setdefault(f.theme or "Other", []).append(f)
+    return groups
+
+
+def most_important(findings: Iterable[Finding], limit: int = 3) -> list[Finding]:
+    """The ``limit`` measures that matter most: those with a strength or an area first, by
+    importance, then the rest."""
+    ranked = by_importance(findings)
+    judged = [f for f in ranked if f.kind]
+    return (judged + [f for f in ranked if not f.kind])[:limit]
+
+
+def _named(f: Finding) -> str:
+    return f"{f.measure.lower() if f.measure[:2].istitle() else f.measure} ({f.figure})"
+
+
+def _direction_sentence(findings: list[Finding]) -> str:
+    trended = [f for f in findings if f.variation]
+    if not trended:
+        return "There are too few months of figures to say which way things are going."
+    better = [f for f in trended if f.variation == "improvement"]
+    worse = [f for f in trended if f.variation == "concern"]
+    n = plural(len(trended), "measure")
+    if not better and not worse:
+        return (
+            f"Performance is steady: none of the {n} with a trend shows a real change, "
+            "better or worse."
+        )
+    parts = []
+    if better:
+        parts.append(f"{len(better)} {'shows' if len(better) == 1 else 'show'} real improvement")
+    if worse:
+        parts.append(f"{len(worse)} {'has' if len(worse) == 1 else 'have'} got worse")
+    return f"Of the {n} with a trend, {join_words(parts)}; the rest are steady."
+
+
+def _confidence_sentence(
+    findings: list[Finding], evidence: Mapping[str, int], missing: int
+) -> str:
+    n = len(findings)
+    firm = [f for f in findings if f.variation and not f.provisional]
+    sources = [plural(n, "measure")] + [
+        plural(count, word) for word, count in evidence.items() if count
+    ]
+    if n >= 5 and len(firm) >= 3 and missing <= 2:
+        level = "We are confident in this view"
+    elif n >= 2:
+        level = "We are fairly confident in this view"
+    else:
+        level = "This view is tentative"
+    gaps = f", though {plural(missing, 'gap')} in the evidence remain" if missing else ""
+    return f"{level}: it rests on {join_words(sources)}{gaps}."
+
+
+def judgement(
+    findings: Iterable[Finding],
+    *,
+    qualitative: Iterable[tuple[str, str]] = (),
+    evidence: Mapping[str, int] | None = None,
+    missing_evidence: int = 0,
+    actions: Mapping[str, int] | None = None,
+) -> str:
+    """The page's written judgement: 3 to 6 plain-English sentences saying what is strong,
+    what is weak, which way things are going and how sure we are, naming the two or three
+    measures that matter most (``most_important``).
+
+    ``findings`` are the page's measures with data; ``qualitative`` (text, kind) statements
+    from feedback and complaints (``selfeval.qualitative.qualitative_signals``); ``evidence``
+    counts of other evidence ({"audit": 40, "piece of feedback": 120}); ``missing_evidence``
+    how many things the plan asks for that the data cannot show; ``actions`` counts of the
+    plan's actions by status.
+    """
+    items = list(findings)
+    quals = [(text, kind) for text, kind in qualitative if text]
+    sentences: list[str] = []
+    if not items:
+        sentences.append(
+            "No measure in the extract shows this area's outcomes yet, so this judgement rests "
+            "on the plan's progress and what people told us."
+        )
+    else:
+        top = most_important(items)
+        strong = [f for f in top if f.kind == "strength"]
+        weak = [f for f in top if f.kind == "area"]
+        steady = [f for f in top if not f.kind]
+        if strong:
+            sentences.append(f"Our clearest strength is {join_words(_named(f) for f in strong)}.")
+        else:
+            sentences.append("No measure shows a clear strength this quarter.")
+        if weak:
+            sentences.append(
+                f"The main area for development is {join_words(_named(f) for f in weak)}."
+            )
+        else:
+            sentences.append("No measure shows a clear area for development this quarter.")
+        if steady and len(strong) + len(weak) < 2:
+            sentences.append(f"We also watch {join_words(_named(f) for f in steady)}.")
+        sentences.append(_direction_sentence(items))
+    for text, _kind in quals[:2]:
+        sentences.append(text[0].upper() + text[1:] + ("" if text.endswith(".") else "."))
+    counts = dict(actions or {})
+    total = sum(counts.values())
+    if total and len(sentences) < 5:
+        at_risk = counts.get("At risk", 0)
+        done = counts.get("Complete", 0)
+        sentences.append(
+            f"Of the plan's {plural(total, 'action')}, {done} {'is' if done == 1 else 'are'} "
+            f"complete and {at_risk} at risk."
+        )
+    sentences.append(_confidence_sentence(items, evidence or {}, missing_evidence))
+    return " ".join(sentences[:6])
+
+
+# --- repetition on a page -------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
+
+
+def sentences_of(text: str) -> list[str]:
+    """``text`` split into sentences (after ., ! or ? and a space before a capital)."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def repeated_sentences(text: str, *, min_words: int = 8, limit: int = 3) -> dict[str, int]:
+    """Sentences of ``min_words`` words or more that occur more than ``limit`` times in
+    ``text`` (the page's visible text), with their counts; {} when the page reads well."""
+    counts: dict[str, int] = {}
+    for sentence in sentences_of(" ".join(text.split())):
+        if len(sentence.split()) >= min_words:
+            counts[sentence] = counts.get(sentence, 0) + 1
+    return {s: n for s, n in counts.items() if n > limit}
+
+
 __all__ = [
     "NO_DATA",
+    "SPC_KEY",
+    "Finding",
+    "by_importance",
+    "group_findings",
+    "importance",
+    "judgement",
+    "most_important",
+    "repeated_sentences",
+    "sentences_of",
     "classify_finding",
     "finding",
     "format_number",
