@@ -310,9 +310,7 @@ def _direction_sentence(findings: list[Finding]) -> str:
     return f"Of the {n} with a trend, {join_words(parts)}; the rest are steady."
 
 
-def _confidence_sentence(
-    findings: list[Finding], evidence: Mapping[str, int], missing: int
-) -> str:
+def _confidence_sentence(findings: list[Finding], evidence: Mapping[str, int], missing: int) -> str:
     n = len(findings)
     firm = [f for f in findings if f.variation and not f.provisional]
     sources = [plural(n, "measure")] + [

@@ -86,7 +86,9 @@ def _in_quarters(frame: pd.DataFrame, column: str, ends: list[pd.Timestamp]) -> 
     when = pd.to_datetime(frame[column], errors="coerce")
     start = ends[0].to_period("Q").start_time
     keep = frame[(when >= start) & (when <= ends[-1])]
-    return keep.assign(quarter=pd.to_datetime(keep[column]).dt.to_period("Q").dt.end_time.dt.normalize())
+    return keep.assign(
+        quarter=pd.to_datetime(keep[column]).dt.to_period("Q").dt.end_time.dt.normalize()
+    )
 
 
 def _pct(numerator: int, denominator: int) -> float | None:
@@ -99,7 +101,9 @@ def _top_themes(themes: pd.Series, limit: int = 3) -> str:
     return ", ".join(f"{theme_label(t)} ({n})" for t, n in counts.head(limit).items())
 
 
-def feedback_by_quarter(feedback: pd.DataFrame, period_end: date, quarters: int = 4) -> pd.DataFrame:
+def feedback_by_quarter(
+    feedback: pd.DataFrame, period_end: date, quarters: int = 4
+) -> pd.DataFrame:
     """Per quarter: pieces of feedback, rated, average rating, % positive (4-5), main themes."""
     ends = quarter_ends(period_end, quarters)
     rows = _in_quarters(feedback, "feedback_date", ends)

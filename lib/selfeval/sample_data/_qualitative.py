@@ -190,10 +190,12 @@ def complaints(on: pd.Timestamp, seed: int) -> pd.DataFrame:
                 stage = str(rng.choice(["Stage 1", "Stage 2", "Stage 3"], p=[0.85, 0.12, 0.03]))
                 limit = STAGE_LIMIT[stage]
                 late = rng.random() < 0.35 - 0.2 * _trend(month)
-                days = int(rng.integers(limit + 1, limit * 2)) if late else int(rng.integers(2, limit + 1))
-                responded = pd.Timestamp(
-                    np.busday_offset(received.date(), days, roll="forward")
+                days = (
+                    int(rng.integers(limit + 1, limit * 2))
+                    if late
+                    else int(rng.integers(2, limit + 1))
                 )
+                responded = pd.Timestamp(np.busday_offset(received.date(), days, roll="forward"))
                 if responded <= on:
                     row["stage"] = stage
                     row["outcome"] = str(
@@ -225,7 +227,9 @@ def practice_reviews(on: pd.Timestamp, seed: int) -> pd.DataFrame:
                 {
                     "review_id": f"LR{month:%Y%m}{i:03d}",
                     "review_date": _day(rng, month),
-                    "review_type": REVIEW_TYPES[int(rng.choice(6, p=[0.4, 0.25, 0.15, 0.1, 0.03, 0.07]))],
+                    "review_type": REVIEW_TYPES[
+                        int(rng.choice(6, p=[0.4, 0.25, 0.15, 0.1, 0.03, 0.07]))
+                    ],
                     "priority": priority,
                     "learning_point": learning,
                     "action_taken": action if acted else "",
