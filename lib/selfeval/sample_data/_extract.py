@@ -12,6 +12,7 @@ import yaml
 
 from selfeval.config import reference_file
 
+from . import _qualitative as qualitative
 from ._common import (
     ETHNICITY_PREFIX,
     GENDER_CODES,
@@ -20,7 +21,6 @@ from ._common import (
     months_before,
     pick,
 )
-from . import _qualitative as qualitative
 from ._services import vacancies
 from ._world import World
 
