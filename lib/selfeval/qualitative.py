@@ -193,6 +193,12 @@ def learning_points(reviews: pd.DataFrame, period_end: date, months: int = 12) -
 
 # An identifier-like token: letters and digits mixed (CH012345, A1234567) or a long number.
 _ID_TOKEN = re.compile(r"\b(?=[A-Za-z]*\d)[A-Za-z0-9][A-Za-z0-9/-]{4,}\b|\b\d{5,}\b")
+# A full date (of birth, say): 3 April 2015, 03/04/2015, 2015-04-03.
+_DATE = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)? (?:January|February|March|April|May|June|July|August|"
+    r"September|October|November|December) \d{4}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b"
+)
 # Capitalised words a quote may use that are not names.
 _NOT_NAMES = frozenset(
     "I I'm I've I'll I'd Mum Dad Nan Grandad Christmas Easter Monday Tuesday Wednesday "
@@ -237,9 +243,10 @@ def withhold_names(text: str) -> str:
 
 
 def withhold_identifiers(text: str, identifiers: Withheld | Iterable[str] = ()) -> str:
-    """``text`` with the extract's identifying values, identifier-like tokens and personal
-    names withheld."""
+    """``text`` with the extract's identifying values, full dates, identifier-like tokens and
+    personal names withheld."""
     text = redact_text(text, identifiers) if identifiers else text
+    text = _DATE.sub(WITHHELD, text)
     text = _ID_TOKEN.sub(WITHHELD, text)
     return withhold_names(text)
 
