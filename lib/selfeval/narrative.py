@@ -314,7 +314,7 @@ def _confidence_sentence(findings: list[Finding], evidence: Mapping[str, int], m
     n = len(findings)
     firm = [f for f in findings if f.variation and not f.provisional]
     sources = [plural(n, "measure")] + [
-        plural(count, word) for word, count in evidence.items() if count
+        plural(count, *word.split("/", 1)) for word, count in evidence.items() if count
     ]
     if n >= 5 and len(firm) >= 3 and missing <= 2:
         level = "We are confident in this view"
@@ -340,9 +340,10 @@ def judgement(
 
     ``findings`` are the page's measures with data; ``qualitative`` (text, kind) statements
     from feedback and complaints (``selfeval.qualitative.qualitative_signals``); ``evidence``
-    counts of other evidence ({"audit": 40, "piece of feedback": 120}); ``missing_evidence``
+    counts of other evidence ({"audit": 40, "piece of feedback/pieces of feedback": 120}: an
+    irregular plural after a slash); ``missing_evidence``
     how many things the plan asks for that the data cannot show; ``actions`` counts of the
-    plan's actions by status.
+    plan's actions by status (``complete``, ``on track``, ``at risk``, ``overdue``, …).
     """
     items = list(findings)
     quals = [(text, kind) for text, kind in qualitative if text]
@@ -372,14 +373,18 @@ def judgement(
         sentences.append(_direction_sentence(items))
     for text, _kind in quals[:2]:
         sentences.append(text[0].upper() + text[1:] + ("" if text.endswith(".") else "."))
-    counts = dict(actions or {})
+    counts = {str(k).lower(): int(v) for k, v in (actions or {}).items()}
     total = sum(counts.values())
     if total and len(sentences) < 5:
-        at_risk = counts.get("At risk", 0)
-        done = counts.get("Complete", 0)
+        parts = [
+            f"{counts[status]} {status}"
+            for status in ("complete", "at risk", "overdue")
+            if counts.get(status)
+        ]
         sentences.append(
-            f"Of the plan's {plural(total, 'action')}, {done} {'is' if done == 1 else 'are'} "
-            f"complete and {at_risk} at risk."
+            f"Of the plan's {plural(total, 'action')}, "
+            + (join_words(parts) if parts else "none is complete, at risk or overdue")
+            + "."
         )
     sentences.append(_confidence_sentence(items, evidence or {}, missing_evidence))
     return " ".join(sentences[:6])
