@@ -106,38 +106,35 @@ def _target_phrase(value: float, target: float | None, unit: str) -> str:
 
 
 _OUTCOME = {
-    "improvement": "a sign of real improvement",
-    "concern": "a sign that things have got worse",
-    "special cause": "a real change rather than chance variation",
+    "improvement": "real improvement",
+    "concern": "real decline",
+    "special cause": "a real change",
 }
 
 
 def _signal_sentence(attrs: Mapping[str, Any], period_word: str) -> str:
-    """What the SPC says about the latest point, in words the figures support."""
+    """What the SPC says about the latest point, in words the figures support, in 7 words or
+    fewer (the page's SPC key, ``SPC_KEY``, explains the terms once)."""
     variation = attrs.get("variation", "")
     if not variation:
-        return "There are too few figures to judge a trend."
-    provisional = (
-        " (the limits are provisional: fewer than 12 points)" if attrs.get("provisional") else ""
-    )
+        return "Too few figures to judge a trend."
+    provisional = " (provisional)" if attrs.get("provisional") else ""
     if variation == "common cause":
         n = int(attrs.get("n_points", 0))
-        return f"No real change over {plural(n, period_word)} (common cause){provisional}."
+        extra = ", provisional" if provisional else ""
+        return f"Steady over {plural(n, period_word)} (common cause{extra})."
     signal = attrs.get("signal") or {}
     rule, direction, length = signal.get("rule"), signal.get("direction", 0), signal.get("length")
     periods = plural(length or 0, period_word)
     if rule == "shift":
-        side = "above" if direction > 0 else "below"
-        what = f"The last {periods} have all been {side} the average"
+        what = f"{periods[0].upper()}{periods[1:]} {'above' if direction > 0 else 'below'} average"
     elif rule == "trend":
-        what = f"The last {periods} show an unbroken {'rise' if direction > 0 else 'fall'}"
+        what = f"{'Rising' if direction > 0 else 'Falling'} for {periods}"
     elif rule == "two in three":
-        side = "upper" if direction > 0 else "lower"
-        what = f"Two of the last three {period_word}s are close to the {side} process limit"
+        what = f"Twice near {'upper' if direction > 0 else 'lower'} limit"
     else:
-        side = "above the upper" if direction > 0 else "below the lower"
-        what = f"The latest figure is {side} process limit"
-    return f"{what} — {_OUTCOME[variation]}{provisional}."
+        what = f"{'Above the upper' if direction > 0 else 'Below the lower'} limit"
+    return f"{what}: {_OUTCOME[variation]}{provisional}."
 
 
 def finding(
@@ -156,8 +153,7 @@ def finding(
     """One plain-English finding for a measure, e.g.
 
     "Children looked after visited within timescale: 87.2% in September 2021, up from 81.0% in
-    June 2021, below the 90% target (amber). The last 7 months have all been above the
-    average — a sign of real improvement."
+    June 2021, below the 90% target (amber). 7 months above average: real improvement."
 
     ``spc`` is the frame returned by ``selfeval.spc.xmr`` (or its ``attrs``); without it no
     trend is claimed. A missing ``value`` reads "no data for <period>".
@@ -223,12 +219,13 @@ def strengths_and_areas(findings: pd.DataFrame) -> tuple[list[str], list[str]]:
 # --- a page's written judgement ------------------------------------------------------------
 
 SPC_KEY = (
-    "How to read the trends: each measure's last months are compared with its own past "
-    "(statistical process control, NHS Making Data Count). “Common cause” means the figures "
-    "move within the range expected by chance, so there is no sign of real change; a run of "
-    "points on one side of the average, an unbroken rise or fall, or a point beyond the "
-    "process limits is a real change (“special cause”), which we call an improvement or a "
-    "concern by which way is better for that measure."
+    "How to read the trends: each measure's monthly figures are compared with its own past "
+    "(statistical process control, NHS Making Data Count). “Steady (common cause)” means the "
+    "figures move within the range expected by chance, so there is no sign of real change. "
+    "A run of points above or below the average, a run of rises or fall, or points near or "
+    "beyond the process limits is a real change (special cause): “real improvement” or "
+    "“real decline” by which way is better for that measure. “Provisional” limits rest on "
+    "fewer than 12 points."
 )
 
 
@@ -359,13 +356,13 @@ def judgement(
         weak = [f for f in top if f.kind == "area"]
         steady = [f for f in top if not f.kind]
         if strong:
-            sentences.append(f"Our clearest strength is {join_words(_named(f) for f in strong)}.")
+            verb = "strength is" if len(strong) == 1 else "strengths are"
+            sentences.append(f"Our clearest {verb} {join_words(_named(f) for f in strong)}.")
         else:
             sentences.append("No measure shows a clear strength this quarter.")
         if weak:
-            sentences.append(
-                f"The main area for development is {join_words(_named(f) for f in weak)}."
-            )
+            verb = "area for development is" if len(weak) == 1 else "areas for development are"
+            sentences.append(f"The main {verb} {join_words(_named(f) for f in weak)}.")
         else:
             sentences.append("No measure shows a clear area for development this quarter.")
         if steady and len(strong) + len(weak) < 2:

@@ -25,6 +25,7 @@ from datetime import date
 
 import pandas as pd
 
+from selfeval.narrative import plural
 from selfeval.protect import WITHHELD, Withheld, redact_text
 
 THEME_LABELS = {
@@ -319,6 +320,10 @@ def _change(now: float | None, before: float | None, unit: str = " points") -> s
     return f", {'up' if diff > 0 else 'down'} {abs(diff):g}{unit} on the quarter before"
 
 
+def _people(n: int) -> str:
+    return "1 person" if n == 1 else f"{n} children, family members and partners"
+
+
 def qualitative_signals(
     feedback: pd.DataFrame | None,
     complaints: pd.DataFrame | None,
@@ -342,8 +347,8 @@ def qualitative_signals(
             kind = "strength" if pos >= positive_good else "area" if pos < positive_poor else ""
             out.append(
                 QualitativeSignal(
-                    f"{pos:g}% of the {int(now['Rated'])} children, families and partners who "
-                    f"rated our help in {now['Quarter']} rated it good or very good"
+                    f"{pos:g}% of the {_people(int(now['Rated']))} who rated our help in "
+                    f"{now['Quarter']} rated it good or very good"
                     f"{_change(float(pos), prev)}",
                     kind,
                 )
@@ -363,8 +368,9 @@ def qualitative_signals(
             )
             out.append(
                 QualitativeSignal(
-                    f"{timely:g}% of the {int(now['Responded'])} complaints answered in "
-                    f"{now['Quarter']} were answered within timescale"
+                    f"{timely:g}% of the {plural(int(now['Responded']), 'complaint')} answered "
+                    f"in {now['Quarter']} {'was' if int(now['Responded']) == 1 else 'were'} "
+                    "answered within timescale"
                     f"{_change(float(timely), prev)}{upheld_text}",
                     "strength" if timely >= timely_good else "area",
                 )

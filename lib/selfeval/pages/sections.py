@@ -7,6 +7,7 @@ data quality, sources), 3. what we are doing next (objectives and actions).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -328,8 +329,22 @@ def spc_charts(ctx: PageContext, limit: int = 4) -> list[ChartItem]:
     items = []
     for r in key_measure_results(ctx, limit):
         chart = charts.spc_chart(r.spc, title=r.line.label, unit=r.line.unit, target=r.target)
-        items.append(ChartItem(chart, r.spc.attrs.get("summary", "")))
+        items.append(ChartItem(chart, chart_caption(r.spc.attrs.get("summary", ""))))
     return items
+
+
+_COMMON_CAUSE_TAIL = re.compile(
+    r" Latest point \([^)]*\): common cause variation, no sign of real change\."
+)
+
+
+def chart_caption(summary: str) -> str:
+    """A chart's visible caption from its SPC summary, without what the page's SPC key says
+    once for every chart (common cause, provisional limits)."""
+    text = _COMMON_CAUSE_TAIL.sub(" Steady (common cause).", summary)
+    return text.replace(
+        " The limits are provisional (fewer than 12 points).", " Provisional limits."
+    )
 
 
 def team_sections(ctx: PageContext) -> list[tuple[str, pd.DataFrame, Any]]:
@@ -781,9 +796,7 @@ def _qualitative_frame(frame: pd.DataFrame) -> pd.DataFrame:
     show = frame.copy()
     for column in show.columns:
         if column.endswith("%") or column.startswith("Average"):
-            show[column] = [
-                "" if v is None or pd.isna(v) else f"{v:g}" for v in show[column]
-            ]
+            show[column] = ["" if v is None or pd.isna(v) else f"{v:g}" for v in show[column]]
     return show
 
 
@@ -792,7 +805,7 @@ def qualitative_html(
     tables: dict[str, pd.DataFrame] | None = None,
     identifiers: Iterable[str] = (),
 ) -> str:
-    """"What children and families told us", complaints and learning from reviews: counts and
+    """ "What children and families told us", complaints and learning from reviews: counts and
     themes by quarter, consented quotes only (escaped, identifiers withheld)."""
     tables = tables if tables is not None else qualitative_tables(ctx)
     threshold = ctx.run_info.get("suppress_below") if ctx.run_info else None
@@ -1001,9 +1014,11 @@ def ilacs_page_html(ctx: PageContext, view: IlacsView, hrefs: dict[str, str]) ->
     parts.append(qualitative_html(ctx, view.qualitative))
     parts.append("<h2>3. What are we doing next?</h2>")
     parts.append(paragraph(pv.status_sentence(view.actions)))
-    late = view.actions[view.actions["status"].isin(["overdue", "at risk"])] if len(
-        view.actions
-    ) else view.actions
+    late = (
+        view.actions[view.actions["status"].isin(["overdue", "at risk"])]
+        if len(view.actions)
+        else view.actions
+    )
     if len(late):
         parts.append(pv.actions_table_html(late, caption="Actions overdue or at risk"))
     return "".join(parts)
