@@ -401,7 +401,8 @@ def repeated_sentences(text: str, *, min_words: int = 8, limit: int = 3) -> dict
     """Sentences of ``min_words`` words or more that occur more than ``limit`` times in
     ``text`` (the page's visible text), with their counts; {} when the page reads well."""
     counts: dict[str, int] = {}
-    for sentence in sentences_of(" ".join(text.split())):
+    sentences = [s for line in text.splitlines() for s in sentences_of(" ".join(line.split()))]
+    for sentence in sentences:
         if len(sentence.split()) >= min_words:
             counts[sentence] = counts.get(sentence, 0) + 1
     return {s: n for s, n in counts.items() if n > limit}

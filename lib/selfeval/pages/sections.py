@@ -342,9 +342,22 @@ def chart_caption(summary: str) -> str:
     """A chart's visible caption from its SPC summary, without what the page's SPC key says
     once for every chart (common cause, provisional limits)."""
     text = _COMMON_CAUSE_TAIL.sub(" Steady (common cause).", summary)
+    text = _ASSURANCE.sub(lambda m: f" Target {m.group(1)}: {_ASSURANCE_SHORT[m.group(2)]}.", text)
     return text.replace(
         " The limits are provisional (fewer than 12 points).", " Provisional limits."
     )
+
+
+_ASSURANCE = re.compile(
+    r" The target of (\S+) is (?:within|outside) the process limits: (it will be met in some "
+    r"periods and missed in others|if nothing changes it will be met every period|if nothing "
+    r"changes it will be missed every period)\."
+)
+_ASSURANCE_SHORT = {
+    "it will be met in some periods and missed in others": "hit and miss",
+    "if nothing changes it will be met every period": "reliably met",
+    "if nothing changes it will be missed every period": "reliably missed",
+}
 
 
 def team_sections(ctx: PageContext) -> list[tuple[str, pd.DataFrame, Any]]:
