@@ -102,6 +102,12 @@ def _top_themes(themes: pd.Series, limit: int = 3) -> str:
     return ", ".join(f"{theme_label(t)} ({n})" for t, n in counts.head(limit).items())
 
 
+def _ratings(frame: pd.DataFrame) -> pd.Series:
+    """The ratings 1 to 5 (anything else, reported by the extract's checks, is not a rating)."""
+    values = pd.to_numeric(frame.get("rating", pd.Series(dtype=float)), errors="coerce")
+    return values[values.between(1, 5)]
+
+
 def feedback_by_quarter(
     feedback: pd.DataFrame, period_end: date, quarters: int = 4
 ) -> pd.DataFrame:
@@ -111,7 +117,7 @@ def feedback_by_quarter(
     out = []
     for end in ends:
         q = rows[rows["quarter"] == end]
-        ratings = pd.to_numeric(q.get("rating", pd.Series(dtype=float)), errors="coerce").dropna()
+        ratings = _ratings(q)
         out.append(
             {
                 "Quarter": quarter_label(end),
