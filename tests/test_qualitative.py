@@ -145,9 +145,7 @@ def test_complaints_timeliness_and_upheld_rate_leave_out_withdrawn_and_open():
 def test_learning_points_most_often_found_first_with_latest_action():
     frame = pd.DataFrame(
         {
-            "review_date": pd.to_datetime(
-                ["2022-01-01", "2022-02-01", "2022-03-01", "2020-01-01"]
-            ),
+            "review_date": pd.to_datetime(["2022-01-01", "2022-02-01", "2022-03-01", "2020-01-01"]),
             "review_type": ["Case audit", "Rapid review", "Case audit", "Case audit"],
             "learning_point": ["B point", "A point", "A point", "Too old"],
             "action_taken": ["Done B", "First", "Second", "Old"],

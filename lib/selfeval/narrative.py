@@ -378,6 +378,9 @@ def judgement(
             for status in ("complete", "at risk", "overdue")
             if counts.get(status)
         ]
+        if parts:
+            first = int(parts[0].split()[0])
+            parts[0] = parts[0].replace(" ", " is " if first == 1 else " are ", 1)
         sentences.append(
             f"Of the plan's {plural(total, 'action')}, "
             + (join_words(parts) if parts else "none is complete, at risk or overdue")
