@@ -946,8 +946,9 @@ class IlacsView:
 
 
 def ilacs_view(ctx: PageContext, area: str, results_by_priority: dict[str, list]) -> IlacsView:
-    """The evidence for one ILACS area: its priorities' findings (and its own measures), the
-    feedback and complaints of its service areas, and the actions of its priorities."""
+    """The evidence for one ILACS area: the findings of its own measures (``ilacs_measures``)
+    and of its priorities' key measures, the feedback and complaints of its service areas
+    (``ilacs_service_areas``), and the actions of its priorities."""
     cfg = ctx.page_config
     title = ilacs_judgements(cfg).get(area, area)
     pids = ilacs_priorities(cfg, area)
@@ -955,14 +956,11 @@ def ilacs_view(ctx: PageContext, area: str, results_by_priority: dict[str, list]
     keys = set(own)
     for pid in pids:
         keys.update(((cfg.get("priorities") or {}).get(pid) or {}).get("key_measures") or [])
-    chosen: dict[tuple[str, str], mv.LineResult] = {}
-    for pid in pids:
-        for r in results_by_priority.get(pid, []):
-            if r.has_data:
-                chosen.setdefault((r.line.measure_id, r.line.breakdown), r)
+    # the area's own measures and the key measures of its priorities, for the whole service
+    chosen: dict[str, mv.LineResult] = {}
     for r in (r for rs in results_by_priority.values() for r in rs):
-        if r.has_data and r.line.measure_id in own and not r.line.breakdown:
-            chosen.setdefault((r.line.measure_id, ""), r)
+        if r.has_data and r.line.measure_id in keys and not r.line.breakdown:
+            chosen.setdefault(r.line.measure_id, r)
     ranked = sorted(
         ((as_finding(r, keys), r) for r in chosen.values()), key=lambda p: -importance(p[0])
     )
