@@ -85,20 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def skip_unused_iri_checker() -> None:
-    """Keep jsonschema from loading its IRI format checker in this process.
-
-    JupyterLab's dependencies install ``rfc3987_syntax``; when it is installed, jsonschema (which
-    nbformat imports) loads it, and it compiles a grammar at import: 1.5-3 s of CPU on every
-    ``selfeval run``. nbformat's schemas check no IRI, so the runner does without it. A process
-    that imported jsonschema already is left alone.
-    """
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-
 def main(argv: list[str] | None = None) -> int:
-    skip_unused_iri_checker()
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     args.command_line = " ".join(["selfeval", *argv])
@@ -129,8 +116,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
         return run_pack(options).exit_code
     if args.command == "measures":
+        from selfeval.config import resolve_extract_dir
         from selfeval.measures import measures_command
-        from selfeval.runner import resolve_extract_dir
 
         data = resolve_extract_dir(args.data)
         return measures_command(data, args.period_end, args.out)

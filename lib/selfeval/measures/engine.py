@@ -62,37 +62,6 @@ def compute_measures(
     return measures
 
 
-def measure_frames_from_store(
-    extract_dir: Path, period_end: date, settings: Settings, catalogue: Catalogue
-) -> list[pd.DataFrame]:
-    """`measure_frames` on an extract already in its store, read afresh: for a second process
-    computing part of the catalogue (`Catalogue.split`) beside the runner."""
-    from selfeval.extract import load_extract
-
-    extract = load_extract(extract_dir)
-    return measure_frames(
-        extract.tables, period_end, settings, catalogue, extract_date=extract.extract_date
-    )
-
-
-def measure_frames(
-    tables: Mapping[str, pd.DataFrame],
-    period_end: date,
-    settings: Settings,
-    catalogue: Catalogue,
-    extract_date: date | None = None,
-) -> list[pd.DataFrame]:
-    """Each computed measure's rows, in catalogue order (`combine_measures` joins them)."""
-    frames, _ = _compute(tables, period_end, settings, catalogue, extract_date)
-    return frames
-
-
-def combine_measures(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The measures table from the measures' rows (`measure_frames`), in their order."""
-    measures = pd.concat(frames, ignore_index=True) if frames else _empty()
-    return measures[MEASURE_COLUMNS]
-
-
 def compute_measures_with_status(
     tables: Mapping[str, pd.DataFrame],
     period_end: date,
@@ -106,7 +75,8 @@ def compute_measures_with_status(
     frames, status = _compute(
         tables, period_end, settings or load_settings(), catalogue or load_catalogue(), extract_date
     )
-    return combine_measures(frames), pd.DataFrame(status, columns=STATUS_COLUMNS)
+    measures = pd.concat(frames, ignore_index=True) if frames else _empty()
+    return measures[MEASURE_COLUMNS], pd.DataFrame(status, columns=STATUS_COLUMNS)
 
 
 def _compute(

@@ -116,7 +116,7 @@ def benchmark_map(ctx: PageContext, measure_ids: Iterable[str]) -> dict[str, dic
     try:
         from selfeval.measures import benchmarks_for
 
-        frame = benchmarks_for(sorted(set(measure_ids)))
+        frame = benchmarks_for(sorted(set(measure_ids)), catalogue=ctx.catalogue)
     except Exception:  # noqa: BLE001 - benchmarks are optional context, never fatal
         return {}
     if frame is None or len(frame) == 0:
@@ -328,7 +328,13 @@ def spc_charts(ctx: PageContext, limit: int = 4) -> list[ChartItem]:
 
     items = []
     for r in key_measure_results(ctx, limit):
-        chart = charts.spc_chart(r.spc, title=r.line.label, unit=r.line.unit, target=r.target)
+        chart = charts.spc_chart(
+            r.spc,
+            title=r.line.label,
+            unit=r.line.unit,
+            target=r.target,
+            keep_in=ctx.chart_folder,
+        )
         items.append(ChartItem(chart, chart_caption(r.spc.attrs.get("summary", ""))))
     return items
 
@@ -912,10 +918,11 @@ def summary_judgement_text(ctx: PageContext) -> str:
 
 def signoff_text(ctx: PageContext) -> str:
     """The pack's sign-off line (params/commentary/<period_end>/signoff.yaml; none = draft)."""
-    from selfeval.config import params_dir
+    from selfeval.config import Workspace
     from selfeval.signoff import read_signoff
 
-    return read_signoff(params_dir(), ctx.period_end).text()
+    workspace = getattr(ctx, "workspace", None) or Workspace.find()
+    return read_signoff(workspace.params, ctx.period_end).text()
 
 
 # --- the ILACS view -------------------------------------------------------------------------
