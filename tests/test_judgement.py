@@ -220,3 +220,29 @@ def test_a_bad_signoff_is_a_clear_error(tmp_path, raw, message):
     with pytest.raises(UserError) as err:
         parse_signoff(raw, tmp_path / "signoff.yaml")
     assert message in str(err.value) and "signoff.yaml" in str(err.value)
+
+
+def test_feedback_is_a_finding_and_moves_the_judgement():
+    data = pd.DataFrame(
+        monthly("cla_visits_timely_pct", STEADY) + monthly("cin_visits_timely_pct", STEADY)
+    )
+    ctx = context(data)
+    before = sx.judgement_text(ctx)
+    # ten children rated our help in the quarter, nine of them 4 or 5 (90%: a strength)
+    feedback = pd.DataFrame(
+        {
+            "feedback_date": pd.to_datetime(["2022-02-01"] * 10),
+            "priority": ["direct_contact"] * 10,
+            "rating": ["5"] * 9 + ["1"],
+            "theme": ["safety"] * 10,
+        }
+    )
+    ctx = context(data)
+    ctx.tables = {"local_feedback": feedback}
+    html = sx.findings_html(ctx)
+    strengths = html.split("Areas for development")[0]
+    assert "<h4>What children, families and partners told us</h4>" in strengths
+    assert "90% of the 10 children, family members and partners" in strengths
+    after = sx.judgement_text(ctx)
+    assert after != before and "90% of the 10" in after
+    assert "10 pieces of feedback" in after

@@ -226,7 +226,7 @@ def findings_html(ctx: PageContext) -> str:
             )
         )
         out.append(spc_key_html())
-        out.append(grouped_findings_html(page_findings(ctx)))
+        out.append(grouped_findings_html(page_findings(ctx) + qualitative_findings(ctx)))
     out.append(missing_evidence_html(ctx, data))
     return "".join(out)
 
@@ -718,6 +718,26 @@ def page_findings(ctx: PageContext) -> list[Finding]:
     return [as_finding(r, keys) for r in page_data(ctx).with_data]
 
 
+FEEDBACK_THEME = "What children, families and partners told us"
+
+
+def qualitative_findings(ctx: PageContext) -> list[Finding]:
+    """Feedback and complaints as findings (a strength, an area or neither), so the page's
+    strengths and areas include what people told us, not only the figures."""
+    tables = qualitative_tables(ctx)
+    signals = ql.qualitative_signals(tables["feedback"], tables["complaints"], ctx.period_end)
+    return [
+        Finding(
+            measure="Feedback and complaints",
+            figure="",
+            text=sig.text[0].upper() + sig.text[1:] + ".",
+            kind=sig.kind,
+            theme=FEEDBACK_THEME,
+        )
+        for sig in signals
+    ]
+
+
 def qualitative_tables(ctx: PageContext, priority_id: str | None = None) -> dict[str, pd.DataFrame]:
     """The priority's rows of the three qualitative datasets (empty frames when absent)."""
     pid = ctx.priority_id if priority_id is None else priority_id
@@ -1055,6 +1075,7 @@ __all__ = [
     "judgement_text",
     "measure_theme",
     "page_findings",
+    "qualitative_findings",
     "qualitative_html",
     "qualitative_tables",
     "signoff_text",
