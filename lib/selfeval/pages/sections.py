@@ -278,10 +278,9 @@ def measures_table_html(ctx: PageContext) -> str:
         return _h3("Measures") + paragraph("The catalogue has no measures for this priority.")
     frame = mv.lines_frame(data.results, region_name=ctx.settings.region)
     note = paragraph(
-        "Each measure links to its definition. Trend and assurance use statistical process "
-        "control on the monthly figures (NHS 'Making Data Count'): 'no significant change' means "
-        "the latest month is within the range expected by chance. Benchmarks are DfE's latest "
-        "published figures (year ending 31 March).",
+        "Each measure links to its definition. Trend and assurance: statistical process "
+        "control on the monthly figures, read as the key under the findings explains. "
+        "Benchmarks are DfE's latest published figures (year ending 31 March).",
         css_class="se-note",
     )
     return (
