@@ -222,7 +222,7 @@ SPC_KEY = (
     "How to read the trends: each measure's monthly figures are compared with its own past "
     "(statistical process control, NHS Making Data Count). “Steady (common cause)” means the "
     "figures move within the range expected by chance, so there is no sign of real change. "
-    "A run of points above or below the average, a run of rises or fall, or points near or "
+    "A run of points above or below the average, a run of rises or falls, or points near or "
     "beyond the process limits is a real change (special cause): “real improvement” or "
     "“real decline” by which way is better for that measure. “Provisional” limits rest on "
     "fewer than 12 points."

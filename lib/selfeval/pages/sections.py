@@ -972,17 +972,17 @@ class IlacsView:
 
 
 def ilacs_view(ctx: PageContext, area: str, results_by_priority: dict[str, list]) -> IlacsView:
-    """The evidence for one ILACS area: the findings of its own measures (``ilacs_measures``)
-    and of its priorities' key measures, the feedback and complaints of its service areas
+    """The evidence for one ILACS area: the findings of its measures (``ilacs_measures``, else
+    its priorities' key measures), the feedback and complaints of its service areas
     (``ilacs_service_areas``), and the actions of its priorities."""
     cfg = ctx.page_config
     title = ilacs_judgements(cfg).get(area, area)
     pids = ilacs_priorities(cfg, area)
-    own = list((cfg.get("ilacs_measures") or {}).get(area) or [])
-    keys = set(own)
-    for pid in pids:
-        keys.update(((cfg.get("priorities") or {}).get(pid) or {}).get("key_measures") or [])
-    # the area's own measures and the key measures of its priorities, for the whole service
+    keys = set((cfg.get("ilacs_measures") or {}).get(area) or [])
+    if not keys:  # no measures of its own: the key measures of its priorities
+        for pid in pids:
+            keys.update(((cfg.get("priorities") or {}).get(pid) or {}).get("key_measures") or [])
+    # the area's measures for the whole service
     chosen: dict[str, mv.LineResult] = {}
     for r in (r for rs in results_by_priority.values() for r in rs):
         if r.has_data and r.line.measure_id in keys and not r.line.breakdown:
