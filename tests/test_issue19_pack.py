@@ -116,6 +116,7 @@ def test_write_docx_uses_heading_styles_tables_and_pictures(tmp_path):
     assert "[Chart not drawn in this copy: A chart Chromium could not draw]" in texts
     assert doc.tables[0].cell(1, 1).text == "90.0%"
     assert images_by_heading1(out)["First page"] == 1
+    assert 'descr="A chart"' in doc.element.xml  # alt text kept for screen readers
     assert 'TOC \\o "1-2"' in doc.element.xml
 
 

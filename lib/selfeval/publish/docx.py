@@ -291,10 +291,11 @@ def write_docx(
                 _add_table(document, block.rows, href)
             elif block.kind == "image":
                 if block.image:
-                    document.add_picture(io.BytesIO(block.image), width=min(usable, Cm(16)))
-                    if block.text:
-                        caption = document.add_paragraph(block.text, style="Caption")
-                        caption.paragraph_format.keep_with_next = False
+                    run = document.add_paragraph().add_run()
+                    picture = run.add_picture(io.BytesIO(block.image), width=min(usable, Cm(16)))
+                    # the alt text as the picture's description (screen readers); the page's
+                    # own visible caption follows as a paragraph
+                    picture._inline.docPr.set("descr", block.text or "Chart")
                 else:
                     document.add_paragraph(
                         f"[Chart not drawn in this copy: {block.text or 'no description'}]"
