@@ -1,13 +1,15 @@
 #!/bin/sh
-# Install Debian's Chromium (board-pack PDF, browser tests) and poppler-utils (pdftotext, used
-# by the tests to read the PDF). Idempotent, non-interactive; run as root (or with sudo).
+# Install Debian's Chromium (board-pack PDF, browser tests), poppler-utils (pdftotext, used
+# by the tests to read the PDF) and LibreOffice Writer without a GUI (soffice: the tests convert
+# the Word copy to PDF with it). Idempotent, non-interactive; run as root (or with sudo).
 set -eu
 
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v pdftotext >/dev/null 2>&1 || missing="$missing poppler-utils"
+command -v soffice >/dev/null 2>&1 || missing="$missing libreoffice-writer-nogui"
 if [ -z "$missing" ]; then
-    echo "install-browser: chromium and pdftotext already installed"
+    echo "install-browser: chromium, pdftotext and soffice already installed"
     exit 0
 fi
 
@@ -30,4 +32,5 @@ $as_root apt-get update -qq
 # shellcheck disable=SC2086
 $as_root apt-get install -y -qq $missing
 command -v chromium >/dev/null 2>&1
-echo "install-browser: $(chromium --version 2>/dev/null)"
+command -v soffice >/dev/null 2>&1
+echo "install-browser: $(chromium --version 2>/dev/null); $(soffice --version 2>/dev/null)"

@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--pdf", action="store_true", help="also print a board pack PDF (Chromium)")
     run.add_argument(
+        "--docx",
+        action="store_true",
+        help="also write an editable Word copy, self-evaluation-<period_end>.docx",
+    )
+    run.add_argument(
         "--suppress-below",
         type=_positive_int,
         default=None,
@@ -104,6 +109,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             rendered_root=args.out,
             jobs=args.jobs,
             pdf=args.pdf,
+            docx=args.docx,
             suppress_below=args.suppress_below,
             cell_timeout=args.timeout,
             command_line=args.command_line,

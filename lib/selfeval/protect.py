@@ -33,6 +33,9 @@ SENSITIVE_COLUMNS = frozenset(
         "episode_id",
         "audit_id",
         "household_id",
+        "feedback_id",
+        "complaint_id",
+        "review_id",
         "URN",
         "placement_urn",
     }

@@ -57,6 +57,7 @@ class RunOptions:
     rendered_root: Path | None = None
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     pdf: bool = False
+    docx: bool = False
     suppress_below: int | None = None
     cell_timeout: int = 600
     notebooks: Sequence[Path] | None = None
@@ -286,6 +287,7 @@ def _run_in(
         "generated_at": datetime.now().isoformat(timespec="seconds"),
         "selfeval_version": __version__,
         "command": options.command_line,
+        **_signoff_info(period_end, workspace),
     }
     run_context = {
         **pack_info,
@@ -296,9 +298,12 @@ def _run_in(
     (build / "run.json").write_text(json.dumps(run_context, indent=2), encoding="utf-8")
     _precompute_pages(build, period_end, extract_dir, workspace)
 
-    nav = [publish.NavItem("Home", "index.html")] + [
-        publish.NavItem(s.title, s.href) for s in sections
-    ]
+    ilacs_links = _ilacs_links(workspace)
+    nav = (
+        [publish.NavItem("Home", "index.html")]
+        + [publish.NavItem(s.title, s.href) for s in sections]
+        + ilacs_links
+    )
     extra_links = [
         publish.NavItem("How each figure is calculated", "definitions.html"),
         publish.NavItem("Data quality", "data-quality.html"),
@@ -317,6 +322,7 @@ def _run_in(
     _execute_and_render(
         build, sections, params, nav, pack_info, options, supply, meanwhile=other_pages
     )
+    _write_ilacs_pages(build, period_end, extract_dir, nav, pack_info, sections, workspace)
     publish.write_index(
         build,
         pack_info=pack_info,
@@ -325,9 +331,12 @@ def _run_in(
         ],
         summary_html=index_summary(period_end, extract_dir, build, workspace),
         extra_links=extra_links,
+        ilacs_links=ilacs_links,
     )
     if options.pdf:
-        _print_pdf(build, sections)
+        _print_pdf(build, sections, ilacs_links)
+    if options.docx:
+        _write_docx(build, sections, ilacs_links, pack_info)
 
     failed = [s for s in sections if s.status != "ok"]
     exit_code = EXIT_PARTIAL if failed or unusable else EXIT_OK
@@ -341,6 +350,7 @@ def _run_in(
             "extract_dir": str(extract_dir),
             "jobs": options.jobs,
             "pdf": options.pdf,
+            "docx": options.docx,
             "suppress_below": options.suppress_below,
             "cell_timeout": options.cell_timeout,
         },
@@ -636,10 +646,17 @@ def index_summary(
         return None
 
 
-def _print_pdf(build: Path, sections: list[Section]) -> None:
+def _print_pdf(build: Path, sections: list[Section], ilacs_links: Sequence = ()) -> None:
     from selfeval import publish
 
-    pages = [build / "index.html"] + [build / s.href for s in sections]
+    summary = [s for s in sections if s.priority_id == "summary"]
+    rest = [s for s in sections if s.priority_id != "summary"]
+    pages = (
+        [build / "index.html"]
+        + [build / s.href for s in summary]
+        + [build / item.href for item in ilacs_links]
+        + [build / s.href for s in rest]
+    )
     try:
         pdf = publish.print_pdf(build, pages, build / "board-pack.pdf")
     except publish.BrowserMissing as err:
@@ -650,6 +667,106 @@ def _print_pdf(build: Path, sections: list[Section]) -> None:
         _say(f"Board pack PDF: {pdf.name}")
     else:
         _say("The board pack PDF could not be printed; see run.log. The HTML pack is published.")
+
+
+# ---------------------------------------------------------------- issue 19: sign-off, ILACS, Word
+
+
+def _signoff_info(period_end: date, workspace: Workspace) -> dict[str, str]:
+    """The sign-off line and status for pack_info (params/commentary/<period>/signoff.yaml)."""
+    from selfeval.signoff import read_signoff
+
+    signoff = read_signoff(workspace.params, period_end)
+    return {"signoff": signoff.text(), "signoff_status": signoff.status}
+
+
+def _ilacs_links(workspace: Workspace) -> list:
+    """One nav item per ILACS judgement area (params/pages.yaml), in its order."""
+    from selfeval import publish
+    from selfeval.pages import ilacs_judgements, load_page_config
+    from selfeval.pages.sections import ilacs_href
+
+    areas = ilacs_judgements(load_page_config(workspace.params / "pages.yaml"))
+    return [publish.NavItem(f"ILACS: {title}", ilacs_href(key)) for key, title in areas.items()]
+
+
+def _write_ilacs_pages(
+    build: Path,
+    period_end: date,
+    extract_dir: Path,
+    nav,
+    pack_info,
+    sections: list[Section],
+    workspace: Workspace,
+) -> None:
+    """The four ILACS pages; a page that fails says why (the rest of the pack still publishes)."""
+    from selfeval import pages, publish
+    from selfeval.pages import sections as sx
+    from selfeval.pages import summary as sm
+
+    hrefs = {s.priority_id: s.href for s in sections}
+    areas = pages.ilacs_judgements(pages.load_page_config(workspace.params / "pages.yaml"))
+    try:
+        ctx = pages.load_context(
+            period_end.isoformat(), str(extract_dir), "summary", str(build), workspace=workspace
+        )
+        by_priority = sm.summary_data(ctx).results_by_priority
+    except Exception:  # noqa: BLE001 - the pages say why instead
+        ctx, by_priority = None, {}
+        failure = traceback.format_exc()
+    for key, title in areas.items():
+        href = sx.ilacs_href(key)
+        try:
+            if ctx is None:
+                raise RuntimeError(failure)
+            view = sx.ilacs_view(ctx, key, by_priority)
+            body = sx.ilacs_page_html(ctx, view, hrefs)
+        except Exception:  # noqa: BLE001 - one failed page, not a failed pack
+            log.warning("The ILACS page %s could not be built:\n%s", href, traceback.format_exc())
+            body = (
+                f"<h1>{publish.escape(title)}</h1><p class='notice'>This ILACS page could not "
+                "be built this time; run.log says why.</p>"
+            )
+        publish.html_page(
+            build / href,
+            title=f"ILACS: {title}",
+            body_html=body,
+            nav=nav,
+            current_href=href,
+            pack_info=pack_info,
+        )
+
+
+def _write_docx(build: Path, sections: list[Section], ilacs_links, pack_info) -> None:
+    """The editable Word copy, self-evaluation-<period_end>.docx (summary, ILACS, priorities)."""
+    from selfeval.publish.docx import write_pack_docx
+
+    summary = [s for s in sections if s.priority_id == "summary"]
+    rest = [s for s in sections if s.priority_id != "summary"]
+    pages = (
+        [(s.title, build / s.href) for s in summary]
+        + [(item.title, build / item.href) for item in ilacs_links]
+        + [(s.title, build / s.href) for s in rest]
+    )
+    title = f"{pack_info['local_authority']}: self-evaluation"
+    try:
+        out = write_pack_docx(
+            build,
+            pages,
+            period_end=pack_info["period_end"],
+            title=title,
+            subtitle=f"{pack_info['service']}. {pack_info['period_label']}",
+            signoff=pack_info.get("signoff", ""),
+            facts=[
+                ("Data extracted", pack_info["extract_date"]),
+                ("Produced", pack_info["generated_at"]),
+            ],
+        )
+    except Exception:  # noqa: BLE001 - the HTML pack still publishes
+        log.warning("The Word copy could not be written:\n%s", traceback.format_exc())
+        _say("The Word copy could not be written; see run.log. The HTML pack is published.")
+        return
+    _say(f"Word copy: {out.name}")
 
 
 # ---------------------------------------------------------------- logging

@@ -362,6 +362,7 @@ LOCAL_DATE_PAIRS = {
     "missing": (("missing_start", "missing_end"),),
     "ehe": (("start_date", "end_date"),),
     "foster_carers": (("approval_date", "deregistration_date"),),
+    "complaints": (("received_date", "responded_date"),),
 }
 LOCAL_FUTURE_OK = {"due_date", "dob"}
 

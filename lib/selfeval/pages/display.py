@@ -18,7 +18,7 @@ from selfeval.pages import context
 from selfeval.pages import sections as sx
 from selfeval.pages import summary as sm
 from selfeval.pages.context import SUMMARY_ID, PageContext, ilacs_judgements
-from selfeval.pages.html import bullets, esc, html_table, paragraph
+from selfeval.pages.html import bullets, esc, html_table, link, paragraph
 
 
 def load_context(
@@ -338,8 +338,25 @@ def show_quality_headline(ctx: PageContext) -> None:
 
 
 def show_ilacs(ctx: PageContext) -> None:
+    areas = ilacs_judgements(ctx.page_config)
     show_html(
         "<h3>ILACS judgement areas</h3>"
         + paragraph("Which priorities bear on each of the areas Ofsted judges in an inspection.")
         + html_table(sm.ilacs_frame(ctx), caption="ILACS judgement areas and priorities")
+        + paragraph("The ILACS view, one page per judgement area:")
+        + bullets([link(title, sx.ilacs_href(key)) for key, title in areas.items()])
     )
+
+
+# --- issue 19: the written judgement and qualitative evidence --------------------------------
+
+
+def show_judgement(ctx: PageContext) -> None:
+    """The written judgement at the top of a priority page or the summary."""
+    text = sx.summary_judgement_text(ctx) if ctx.is_summary else sx.judgement_text(ctx)
+    show_html(sx.judgement_html(ctx, text))
+
+
+def show_qualitative(ctx: PageContext) -> None:
+    """What children and families told us, complaints and learning from reviews."""
+    show_html(sx.qualitative_html(ctx))

@@ -7,6 +7,7 @@ data quality, sources), 3. what we are doing next (objectives and actions).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -14,7 +15,21 @@ from typing import Any
 
 import pandas as pd
 
-from selfeval.narrative import format_value, join_words, month_name, plural
+from selfeval import qualitative as ql
+from selfeval.narrative import (
+    SPC_KEY,
+    Finding,
+    by_importance,
+    classify_finding,
+    format_value,
+    group_findings,
+    importance,
+    join_words,
+    judgement,
+    month_name,
+    most_important,
+    plural,
+)
 from selfeval.pages import cohorts as co
 from selfeval.pages import measures_view as mv
 from selfeval.pages import plan_view as pv
@@ -174,6 +189,7 @@ def header_html(ctx: PageContext) -> str:
             )
         if p is not None and p.assurance_report:
             facts["What the Improvement Board asked for"] = p.assurance_report.text
+    facts["Sign-off"] = signoff_text(ctx)
     parts.append(
         '<dl class="pack-facts">'
         + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts.items())
@@ -191,9 +207,9 @@ def header_html(ctx: PageContext) -> str:
 
 
 def findings_html(ctx: PageContext) -> str:
-    """Strengths and areas for development, in plain English, from the figures."""
+    """Strengths and areas for development, in plain English, from the figures: grouped by
+    theme, most important first, with the SPC key once."""
     data = page_data(ctx)
-    strengths, areas, other = mv.findings_lists(data.results)
     out = []
     if not data.with_data:
         out.append(
@@ -206,22 +222,11 @@ def findings_html(ctx: PageContext) -> str:
         out.append(
             paragraph(
                 f"From {plural(len(data.with_data), 'measure')} for this priority "
-                f"(quarter ending {_date(ctx.period_end)}):"
+                f"(quarter ending {_date(ctx.period_end)}), most important first:"
             )
         )
-        out.append(_h3("Strengths"))
-        out.append(
-            bullets(strengths, css_class="se-findings")
-            or paragraph("No measure shows a clear strength this quarter.")
-        )
-        out.append(_h3("Areas for development"))
-        out.append(
-            bullets(areas, css_class="se-findings")
-            or paragraph("No measure shows a clear area for development this quarter.")
-        )
-        if other:
-            out.append(_h3("Other figures"))
-            out.append(bullets(other, css_class="se-findings"))
+        out.append(spc_key_html())
+        out.append(grouped_findings_html(page_findings(ctx) + qualitative_findings(ctx)))
     out.append(missing_evidence_html(ctx, data))
     return "".join(out)
 
@@ -274,10 +279,9 @@ def measures_table_html(ctx: PageContext) -> str:
         return _h3("Measures") + paragraph("The catalogue has no measures for this priority.")
     frame = mv.lines_frame(data.results, region_name=ctx.settings.region)
     note = paragraph(
-        "Each measure links to its definition. Trend and assurance use statistical process "
-        "control on the monthly figures (NHS 'Making Data Count'): 'no significant change' means "
-        "the latest month is within the range expected by chance. Benchmarks are DfE's latest "
-        "published figures (year ending 31 March).",
+        "Each measure links to its definition. Trend and assurance: statistical process "
+        "control on the monthly figures, read as the key under the findings explains. "
+        "Benchmarks are DfE's latest published figures (year ending 31 March).",
         css_class="se-note",
     )
     return (
@@ -331,8 +335,35 @@ def spc_charts(ctx: PageContext, limit: int = 4) -> list[ChartItem]:
             target=r.target,
             keep_in=ctx.chart_folder,
         )
-        items.append(ChartItem(chart, r.spc.attrs.get("summary", "")))
+        items.append(ChartItem(chart, chart_caption(r.spc.attrs.get("summary", ""))))
     return items
+
+
+_COMMON_CAUSE_TAIL = re.compile(
+    r" Latest point \([^)]*\): common cause variation, no sign of real change\."
+)
+
+
+def chart_caption(summary: str) -> str:
+    """A chart's visible caption from its SPC summary, without what the page's SPC key says
+    once for every chart (common cause, provisional limits)."""
+    text = _COMMON_CAUSE_TAIL.sub(" Steady (common cause).", summary)
+    text = _ASSURANCE.sub(lambda m: f" Target {m.group(1)}: {_ASSURANCE_SHORT[m.group(2)]}.", text)
+    return text.replace(
+        " The limits are provisional (fewer than 12 points).", " Provisional limits."
+    )
+
+
+_ASSURANCE = re.compile(
+    r" The target of (\S+) is (?:within|outside) the process limits: (it will be met in some "
+    r"periods and missed in others|if nothing changes it will be met every period|if nothing "
+    r"changes it will be missed every period)\."
+)
+_ASSURANCE_SHORT = {
+    "it will be met in some periods and missed in others": "hit and miss",
+    "if nothing changes it will be met every period": "reliably met",
+    "if nothing changes it will be missed every period": "reliably missed",
+}
 
 
 def team_sections(ctx: PageContext) -> list[tuple[str, pd.DataFrame, Any]]:
@@ -618,8 +649,438 @@ def actions_summary_html(ctx: PageContext) -> str:
     return "".join(out)
 
 
+# --- the written judgement, grouped findings, qualitative evidence (issue 19) ----------------
+
+# What a measure is about, from the first word(s) of its catalogue source.
+SOURCE_THEMES = {
+    "A1": "The front door",
+    "A2": "The front door",
+    "A3": "The front door",
+    "A4": "Assessments",
+    "A5": "Child protection enquiries",
+    "A6": "Children in need",
+    "A7": "Child protection plans",
+    "A8": "Children in care",
+    "A9": "Care leavers",
+    "A10": "Adoption",
+    "A11": "Adoption",
+    "903": "Children in care",
+    "local audits": "Quality of practice (audits)",
+    "local workforce": "Workforce",
+    "local vacancies": "Workforce",
+    "local supervision": "Management oversight",
+    "local early help": "Early help",
+    "local ehe": "Elective home education",
+    "local foster": "Fostering",
+    "local missing": "Children missing from home or care",
+}
+
+
+def measure_theme(source: str) -> str:
+    """The theme a measure's findings are grouped under, from its catalogue ``source``."""
+    words = str(source or "").replace(",", " ").split()
+    if not words:
+        return "Other"
+    if words[0] == "local" and len(words) > 1:
+        two = f"local {words[1]}"
+        for key, theme in SOURCE_THEMES.items():
+            if key.startswith(two):
+                return theme
+    return SOURCE_THEMES.get(words[0], "Other")
+
+
+def _figure(r: mv.LineResult) -> str:
+    when = mv.period_words(r.period_type, r.period_end) if r.period_end is not None else ""
+    value = format_value(r.value, r.line.unit)
+    return f"{value} in {when}" if when else value
+
+
+def as_finding(r: mv.LineResult, key_ids: Iterable[str] = ()) -> Finding:
+    """A measure line's result as a ``narrative.Finding`` (for the judgement and grouping)."""
+    rag = r.rag if r.rag in ("green", "amber", "red") else ""
+    attrs = r.spc.attrs if r.spc is not None else {}
+    return Finding(
+        measure=r.line.label,
+        figure=_figure(r),
+        text=r.finding,
+        kind=classify_finding(rag, r.variation),
+        rag=rag,
+        variation=r.variation,
+        key=r.line.measure_id in set(key_ids) and not r.line.breakdown,
+        theme=measure_theme(r.line.source),
+        provisional=bool(attrs.get("provisional")),
+    )
+
+
+def page_findings(ctx: PageContext) -> list[Finding]:
+    """The page's measures with data as findings (key measures marked)."""
+    keys = list(ctx.priority_config.get("key_measures") or [])
+    return [as_finding(r, keys) for r in page_data(ctx).with_data]
+
+
+FEEDBACK_THEME = "What children, families and partners told us"
+
+
+def qualitative_findings(ctx: PageContext) -> list[Finding]:
+    """Feedback and complaints as findings (a strength, an area or neither), so the page's
+    strengths and areas include what people told us, not only the figures."""
+    tables = qualitative_tables(ctx)
+    signals = ql.qualitative_signals(tables["feedback"], tables["complaints"], ctx.period_end)
+    return [
+        Finding(
+            measure="Feedback and complaints",
+            figure="",
+            text=sig.text[0].upper() + sig.text[1:] + ".",
+            kind=sig.kind,
+            theme=FEEDBACK_THEME,
+        )
+        for sig in signals
+    ]
+
+
+def qualitative_tables(ctx: PageContext, priority_id: str | None = None) -> dict[str, pd.DataFrame]:
+    """The priority's rows of the three qualitative datasets (empty frames when absent)."""
+    pid = ctx.priority_id if priority_id is None else priority_id
+    return {
+        name: ql.for_priority(ctx.tables.get(f"local_{name}"), pid)
+        for name in ("feedback", "complaints", "practice_reviews")
+    }
+
+
+def _evidence_counts(ctx: PageContext, tables: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """How much other evidence the judgement rests on (last 12 months)."""
+    since = pd.Timestamp(ctx.period_end) - pd.DateOffset(months=12)
+    end = pd.Timestamp(ctx.period_end)
+
+    def recent(frame: pd.DataFrame, column: str) -> int:
+        if frame is None or len(frame) == 0 or column not in frame.columns:
+            return 0
+        when = pd.to_datetime(frame[column], errors="coerce")
+        return int(((when > since) & (when <= end)).sum())
+
+    audits = ctx.tables.get("local_audits")
+    themes = ctx.priority_config.get("audit_themes")
+    if audits is not None and themes and themes != "all" and "theme" in audits.columns:
+        audits = audits[audits["theme"].isin(list(themes))]
+    return {
+        "completed audit": recent(audits, "audit_date") if themes else 0,
+        FEEDBACK_WORDS: recent(tables["feedback"], "feedback_date"),
+        "complaint or compliment/complaints and compliments": recent(
+            tables["complaints"], "received_date"
+        ),
+        "learning point from reviews/learning points from reviews": recent(
+            tables["practice_reviews"], "review_date"
+        ),
+    }
+
+
+FEEDBACK_WORDS = "piece of feedback/pieces of feedback"
+
+
+def judgement_text(ctx: PageContext) -> str:
+    """The priority page's written judgement (``narrative.judgement``) from its findings,
+    feedback and complaints, other evidence, evidence gaps and actions."""
+    data = page_data(ctx)
+    tables = qualitative_tables(ctx)
+    signals = ql.qualitative_signals(tables["feedback"], tables["complaints"], ctx.period_end)
+    evidence = _evidence_counts(ctx, tables)
+    gaps = len(ctx.priority_config.get("missing_evidence") or [])
+    return judgement(
+        page_findings(ctx),
+        qualitative=[(sig.text, sig.kind) for sig in signals],
+        evidence={k: v for k, v in evidence.items() if v},
+        missing_evidence=gaps,
+        actions=pv.status_counts(data.actions),
+    )
+
+
+def judgement_html(ctx: PageContext, text: str | None = None) -> str:
+    """The judgement paragraph at the top of a page."""
+    body = text if text is not None else judgement_text(ctx)
+    return (
+        '<section class="se-judgement"><h2>Our judgement</h2>'
+        + paragraph(body, css_class="se-judgement-text")
+        + "</section>"
+    )
+
+
+def spc_key_html() -> str:
+    """The SPC key, once per page."""
+    return paragraph(SPC_KEY, css_class="se-note se-spc-key")
+
+
+def grouped_findings_html(findings: list[Finding]) -> str:
+    """Strengths and areas for development, grouped by theme and ordered by importance."""
+    out = []
+    for title, kind, none in (
+        ("Strengths", "strength", "No measure shows a clear strength this quarter."),
+        ("Areas for development", "area", "No measure shows a clear area for development."),
+    ):
+        out.append(_h3(title))
+        chosen = [f for f in findings if f.kind == kind]
+        if not chosen:
+            out.append(paragraph(none))
+            continue
+        for theme, items in group_findings(chosen).items():
+            out.append(f"<h4>{esc(theme)}</h4>")
+            out.append(bullets([f.text for f in items], css_class="se-findings"))
+    other = by_importance(f for f in findings if not f.kind)
+    if other:
+        out.append(_h3("Other figures"))
+        out.append(bullets([f.text for f in other], css_class="se-findings"))
+    return "".join(out)
+
+
+def _qualitative_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    show = frame.copy()
+    for column in show.columns:
+        if column.endswith("%") or column.startswith("Average"):
+            show[column] = ["" if v is None or pd.isna(v) else f"{v:g}" for v in show[column]]
+    return show
+
+
+def qualitative_html(
+    ctx: PageContext,
+    tables: dict[str, pd.DataFrame] | None = None,
+    identifiers: Iterable[str] = (),
+) -> str:
+    """ "What children and families told us", complaints and learning from reviews: counts and
+    themes by quarter, consented quotes only (escaped, identifiers withheld)."""
+    tables = tables if tables is not None else qualitative_tables(ctx)
+    threshold = ctx.run_info.get("suppress_below") if ctx.run_info else None
+    out = [_h3("What children and families told us")]
+    fb = tables["feedback"]
+    if fb is None or len(fb) == 0:
+        out.append(
+            paragraph(
+                "No feedback for this priority is in the extract (local/feedback.csv): "
+                "add feedback from children, families and partners to show it."
+            )
+        )
+    else:
+        frame = ql.feedback_by_quarter(fb, ctx.period_end)
+        out.append(
+            html_table(
+                _qualitative_frame(hide_small_counts(frame, threshold)),
+                caption="Feedback by quarter: how much, how it was rated and its main themes",
+            )
+        )
+        quotes = ql.publishable_quotes(fb, ctx.period_end, identifiers)
+        if quotes:
+            out.append(
+                "".join(
+                    f'<blockquote class="se-quote"><p>“{esc(q.text)}”</p>'
+                    f"<footer>{esc(q.respondent)}, {esc(q.when)}</footer></blockquote>"
+                    for q in quotes
+                )
+            )
+            out.append(
+                paragraph(
+                    "Quotes are shown only with the person's consent; names and identifiers "
+                    "in them are withheld.",
+                    css_class="se-note",
+                )
+            )
+    out.append(_h3("Complaints and compliments"))
+    cp = tables["complaints"]
+    if cp is None or len(cp) == 0:
+        out.append(paragraph("No complaints or compliments for this priority are in the extract."))
+    else:
+        frame = ql.complaints_by_quarter(cp, ctx.period_end)
+        out.append(
+            html_table(
+                _qualitative_frame(hide_small_counts(frame, threshold)),
+                caption="Complaints and compliments by quarter: timeliness, outcomes and themes",
+            )
+        )
+        out.append(
+            paragraph(
+                "Within timescale: answered within the statutory timescale for its stage. "
+                "Upheld: upheld in full or in part, of the complaints decided (withdrawn ones "
+                "left out). Responses count in the quarter they were made.",
+                css_class="se-note",
+            )
+        )
+    out.append(_h3("Learning from audits and practice reviews"))
+    points = ql.learning_points(tables["practice_reviews"], ctx.period_end)
+    if points.empty:
+        out.append(paragraph("No learning points for this priority in the last 12 months."))
+    else:
+        out.append(
+            html_table(points, caption="What audits and reviews taught us in the last 12 months")
+        )
+    return "".join(out)
+
+
+def summary_judgement_text(ctx: PageContext) -> str:
+    """The summary page's written judgement, across every priority."""
+    from selfeval.pages import summary as sm
+
+    data = sm.summary_data(ctx)
+    keys: set[str] = set()
+    for cfg in (ctx.page_config.get("priorities") or {}).values():
+        keys.update((cfg or {}).get("key_measures") or [])
+    findings = [as_finding(r, keys) for r in data.all_results if r.has_data]
+    tables = qualitative_tables(ctx, "summary")
+    signals = ql.qualitative_signals(tables["feedback"], tables["complaints"], ctx.period_end)
+    gaps = sum(
+        len((cfg or {}).get("missing_evidence") or [])
+        for cfg in (ctx.page_config.get("priorities") or {}).values()
+    )
+    return judgement(
+        findings,
+        qualitative=[(sig.text, sig.kind) for sig in signals],
+        evidence={k: v for k, v in _evidence_counts(ctx, tables).items() if v},
+        missing_evidence=gaps,
+        actions=pv.status_counts(data.actions),
+    )
+
+
+def signoff_text(ctx: PageContext) -> str:
+    """The pack's sign-off line (params/commentary/<period_end>/signoff.yaml; none = draft)."""
+    from selfeval.config import Workspace
+    from selfeval.signoff import read_signoff
+
+    workspace = getattr(ctx, "workspace", None) or Workspace.find()
+    return read_signoff(workspace.params, ctx.period_end).text()
+
+
+# --- the ILACS view -------------------------------------------------------------------------
+
+
+def ilacs_priorities(page_config: dict[str, Any], area: str) -> list[str]:
+    """The priority ids mapped to an ILACS judgement area (params/pages.yaml), in plan order."""
+    prios = page_config.get("priorities") or {}
+    return [pid for pid, cfg in prios.items() if area in ((cfg or {}).get("ilacs") or [])]
+
+
+def ilacs_href(area: str) -> str:
+    return f"ilacs-{area.replace('_', '-')}.html"
+
+
+@dataclass
+class IlacsView:
+    """What one ILACS page shows."""
+
+    area: str
+    title: str
+    priorities: list[tuple[str, str]]  # (priority id, title)
+    findings: list[Finding]
+    results: list[mv.LineResult]
+    judgement: str
+    qualitative: dict[str, pd.DataFrame]
+    actions: pd.DataFrame
+
+
+def ilacs_view(ctx: PageContext, area: str, results_by_priority: dict[str, list]) -> IlacsView:
+    """The evidence for one ILACS area: the findings of its measures (``ilacs_measures``, else
+    its priorities' key measures), the feedback and complaints of its service areas
+    (``ilacs_service_areas``), and the actions of its priorities."""
+    cfg = ctx.page_config
+    title = ilacs_judgements(cfg).get(area, area)
+    pids = ilacs_priorities(cfg, area)
+    keys = set((cfg.get("ilacs_measures") or {}).get(area) or [])
+    if not keys:  # no measures of its own: the key measures of its priorities
+        for pid in pids:
+            keys.update(((cfg.get("priorities") or {}).get(pid) or {}).get("key_measures") or [])
+    # the area's measures for the whole service
+    chosen: dict[str, mv.LineResult] = {}
+    for r in (r for rs in results_by_priority.values() for r in rs):
+        if r.has_data and r.line.measure_id in keys and not r.line.breakdown:
+            chosen.setdefault(r.line.measure_id, r)
+    ranked = sorted(
+        ((as_finding(r, keys), r) for r in chosen.values()), key=lambda p: -importance(p[0])
+    )
+    findings = [f for f, _r in ranked]
+    results = [r for _f, r in ranked]
+    areas = set((cfg.get("ilacs_service_areas") or {}).get(area) or [])
+    qual = {}
+    for name in ("feedback", "complaints", "practice_reviews"):
+        frame = ctx.tables.get(f"local_{name}")
+        if frame is None or len(frame) == 0:
+            qual[name] = pd.DataFrame()
+        elif "service_area" in frame.columns and areas:
+            qual[name] = frame[frame["service_area"].isin(areas)]
+        else:
+            qual[name] = frame[frame["priority"].isin(pids)] if "priority" in frame else frame
+    actions = action_status(ctx, None)
+    actions = actions[actions["priority_id"].isin(pids)] if len(actions) else actions
+    signals = ql.qualitative_signals(qual["feedback"], qual["complaints"], ctx.period_end)
+    text = judgement(
+        findings,
+        qualitative=[(sig.text, sig.kind) for sig in signals],
+        evidence={FEEDBACK_WORDS: len(qual["feedback"])},
+        actions=pv.status_counts(actions),
+    )
+    titles = {p.id: p.title for p in ctx.settings.priorities}
+    return IlacsView(
+        area, title, [(p, titles.get(p, p)) for p in pids], findings, results, text, qual, actions
+    )
+
+
+def ilacs_page_html(ctx: PageContext, view: IlacsView, hrefs: dict[str, str]) -> str:
+    """One ILACS page: the three questions answered from the evidence of its priorities."""
+    top = most_important(view.findings, limit=8)
+    parts = [
+        f"<h1>{esc(view.title)}</h1>",
+        paragraph(
+            f"The ILACS view for the quarter ending {_date(ctx.period_end)}: Ofsted's three "
+            "questions answered for this judgement area from the evidence of the priorities "
+            "mapped to it.",
+            css_class="lead",
+        ),
+        judgement_html(ctx, view.judgement),
+        "<h2>1. What do we know about the quality and impact of practice?</h2>",
+        spc_key_html(),
+        grouped_findings_html(top),
+        "<h2>2. How do we know it?</h2>",
+        _h3("The priorities that bear on it"),
+        bullets(
+            [link(title, hrefs.get(pid, "#")) for pid, title in view.priorities]
+            or ["No priority of the plan is mapped to this area (params/pages.yaml)."]
+        ),
+    ]
+    if view.results:
+        ordered = view.results  # most important first
+        parts.append(_h3("Measures"))
+        parts.append(
+            html_table(
+                mv.lines_frame(ordered[:20], region_name=ctx.settings.region),
+                caption=f"The measures that matter most for this area ({len(ordered[:20])})",
+            )
+        )
+    parts.append(qualitative_html(ctx, view.qualitative))
+    parts.append("<h2>3. What are we doing next?</h2>")
+    parts.append(paragraph(pv.status_sentence(view.actions)))
+    late = (
+        view.actions[view.actions["status"].isin(["overdue", "at risk"])]
+        if len(view.actions)
+        else view.actions
+    )
+    if len(late):
+        parts.append(pv.actions_table_html(late, caption="Actions overdue or at risk"))
+    return "".join(parts)
+
+
 __all__ = [
+    "IlacsView",
     "PageData",
+    "as_finding",
+    "grouped_findings_html",
+    "ilacs_href",
+    "ilacs_page_html",
+    "ilacs_priorities",
+    "ilacs_view",
+    "judgement_html",
+    "judgement_text",
+    "measure_theme",
+    "page_findings",
+    "qualitative_findings",
+    "qualitative_html",
+    "qualitative_tables",
+    "signoff_text",
+    "spc_key_html",
+    "summary_judgement_text",
     "page_data",
     "header_html",
     "findings_html",

@@ -226,7 +226,8 @@ def overview_frame(
     short = {
         "leaders": "Leaders",
         "help_protection": "Help and protection",
-        "children_in_care": "Children in care and care leavers",
+        "children_in_care": "Children in care",
+        "care_leavers": "Care leavers",
     }
     rows = []
     for p in priorities:

@@ -59,6 +59,7 @@ def _facts_html(pack_info: Mapping[str, str]) -> str:
         ("Data extracted", pack_info.get("extract_date")),
         ("Produced", pack_info.get("generated_at")),
         ("Produced by", f"selfeval {pack_info.get('selfeval_version') or ''}".strip()),
+        ("Sign-off", pack_info.get("signoff") or "Draft: not yet signed off."),
     ]
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in rows if v)
     if command := pack_info.get("command"):
@@ -101,6 +102,7 @@ def index_body(
     sections: Sequence[SectionResult],
     summary_html: str | None,
     extra_links: Sequence[NavItem],
+    ilacs_links: Sequence[NavItem] = (),
 ) -> str:
     """The front page's HTML body (all text escaped; ``summary_html`` is trusted)."""
     la = pack_info.get("local_authority") or "Local authority"
@@ -121,6 +123,15 @@ def index_body(
     summary = (summary_html or "") + _summary_link(sections)
     parts.append(summary or "<p>See the sections below.</p>")
     parts.append("<h2>Sections</h2>" + _sections_table(sections))
+    if ilacs_links:
+        links = "".join(
+            f'<li><a href="{escape(x.href)}">{escape(x.title)}</a></li>' for x in ilacs_links
+        )
+        parts.append(
+            "<h2>The ILACS view</h2><p>The same evidence by ILACS judgement area, as discussed "
+            f"at the annual engagement meeting: each page answers Ofsted's three questions.</p>"
+            f"<ul>{links}</ul>"
+        )
     if extra_links:
         links = "".join(
             f'<li><a href="{escape(x.href)}">{escape(x.title)}</a></li>' for x in extra_links
@@ -136,13 +147,14 @@ def write_index(
     sections: Sequence[SectionResult],
     summary_html: str | None,
     extra_links: Sequence[NavItem],
+    ilacs_links: Sequence[NavItem] = (),
 ) -> Path:
     """Write the pack's front page, ``index.html``."""
     return html_page(
         Path(build_dir) / "index.html",
         title="Home",
-        body_html=index_body(pack_info, sections, summary_html, extra_links),
-        nav=pack_nav(sections, extra_links),
+        body_html=index_body(pack_info, sections, summary_html, extra_links, ilacs_links),
+        nav=pack_nav(sections, [*ilacs_links, *extra_links]),
         current_href="index.html",
         pack_info=pack_info,
     )

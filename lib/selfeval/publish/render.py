@@ -177,6 +177,8 @@ def _banner_html(pack_info: Mapping[str, str]) -> str:
         meta.append(period)
     if extract:
         meta.append(f"data extracted {extract}")
+    if pack_info:
+        meta.append("final" if _info(pack_info, "signoff_status") == "final" else "DRAFT")
     name = f"{la}: {service}" if service else la
     return (
         '<header class="banner">'

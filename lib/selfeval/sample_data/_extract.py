@@ -12,6 +12,7 @@ import yaml
 
 from selfeval.config import reference_file
 
+from . import _qualitative as qualitative
 from ._common import (
     ETHNICITY_PREFIX,
     GENDER_CODES,
@@ -797,6 +798,9 @@ def local(cut: Cutter, action_ids: list[str]) -> dict[str, pd.DataFrame]:
     ]
     out["foster_carers"] = censor(fc, on, ["deregistration_date"]).reset_index(drop=True)
     out["actions"] = action_updates(cut, action_ids)
+    out["feedback"] = qualitative.feedback(on, cut.seed, ids)
+    out["complaints"] = qualitative.complaints(on, cut.seed)
+    out["practice_reviews"] = qualitative.practice_reviews(on, cut.seed)
     return {name: df.reindex(columns=local_columns()[name]) for name, df in out.items()}
 
 
