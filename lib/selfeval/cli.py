@@ -1,4 +1,4 @@
-"""The `selfeval` command line: run, measures, validate, sample-data."""
+"""The `selfeval` command line: run, measures, validate, sample-data, reference update."""
 
 from __future__ import annotations
 
@@ -77,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="cut Annex A Lists 1-8 to the N months before each extract date, as Ofsted asks",
     )
+    reference = sub.add_parser("reference", help="the packaged DfE LA-level reference data")
+    ref_sub = reference.add_subparsers(dest="reference_command", required=True, metavar="ACTION")
+    update = ref_sub.add_parser(
+        "update", help="rebuild the packaged DfE reference from a folder of newer DfE files"
+    )
+    update.add_argument("dir", type=Path, help="folder of DfE files of the same shape")
+    update.add_argument(
+        "--out", type=Path, default=None, help="folder to write (default: the package's)"
+    )
     return parser
 
 
@@ -136,6 +145,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from selfeval.sample_data import sample_command
 
         return sample_command(args.dir, args.seed, args.scale, args.list_months)
+    if args.command == "reference":
+        from selfeval.dfe_la import reference_update_command
+
+        return reference_update_command(args.dir, args.out)
     raise AssertionError(args.command)  # argparse rejects unknown commands
 
 

@@ -34,6 +34,19 @@ class Rag(BaseModel):
     amber: float
 
 
+class DfeLa(BaseModel):
+    """Where the DfE publishes this measure at LA level on the same basis (params/measures.yaml
+    `dfe_la:`): a packaged reference table (selfeval.dfe_la.DATASETS), its value column, the rows
+    (column: value) and, for `per_10k`, a count DfE divides by the ONS population aged 0-17 of the
+    mid-year before the 31 March (as DfE does)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    file: str
+    column: str
+    filter: dict[str, str] = Field(default_factory=dict)
+    per_10k: bool = False
+
+
 class MeasureDef(BaseModel):
     """One catalogue entry."""
 
@@ -51,6 +64,7 @@ class MeasureDef(BaseModel):
     rag: Rag | None = None
     breakdowns: list[str] = Field(default_factory=list)
     benchmark: str | None = None
+    dfe_la: DfeLa | None = None
     computable: bool = True
     why: str | None = None
     caveat: str | None = None
@@ -126,7 +140,7 @@ class Catalogue:
         rag_green, rag_amber, benchmark, computable, why."""
         rows = []
         for m in self:
-            row = m.model_dump(exclude={"rag", "breakdowns"})
+            row = m.model_dump(exclude={"rag", "breakdowns", "dfe_la"})
             row["rag_green"] = m.rag.green if m.rag else None
             row["rag_amber"] = m.rag.amber if m.rag else None
             row["breakdowns"] = ", ".join(m.breakdowns)
