@@ -85,7 +85,8 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "care_leavers_accommodation",
             "la_care_leavers_accommodation_suitability*.csv",
-            "Care leavers' accommodation (DfE Children looked after in England including adoptions)",
+            "Care leavers' accommodation "
+            "(DfE Children looked after in England including adoptions)",
         ),
         Dataset(
             "care_leavers_activity",

@@ -143,7 +143,7 @@ class Comparison:
 
     @property
     def rank_text(self) -> str:
-        """"joint 5th of 151 (1 = lowest)" style, or why there is no rank."""
+        """ "joint 5th of 151 (1 = lowest)" style, or why there is no rank."""
         r = self.ranking
         if r.rank is None:
             return f"not ranked: no published figure for {self.year_label}"
