@@ -76,6 +76,7 @@ DATASETS: dict[str, Dataset] = {
             "cla_number_and_rate_per_10k_children*.csv",
             "Children looked after: numbers and rates per 10,000 "
             "(DfE Children looked after in England including adoptions)",
+            columns=("population_estimate",),
         ),
         Dataset(
             "placement_stability",
