@@ -230,6 +230,31 @@ def _target_text(m: MeasureDef) -> str:
     return m.target_text or "none set"
 
 
+def _comparison_source(m: MeasureDef) -> str:
+    """The source and year of the statistical-neighbour comparison (see
+    selfeval.measures.comparison)."""
+    from selfeval import dfe_la
+    from selfeval.measures.comparison import published, year_label
+
+    spec = m.dfe_la
+    assert spec is not None
+    title = dfe_la.DATASETS[spec.file].title if spec.file in dfe_la.DATASETS else spec.file
+    try:
+        years = published(m)["year"]
+        when = f"latest published year {year_label(int(years.max()))}"
+    except Exception:  # noqa: BLE001 - the definitions page never fails on the reference data
+        when = "reference data not available"
+    rows = "; ".join(f"{k} = {v}" for k, v in spec.filter.items())
+    how = f"column {spec.column}" + (f" where {rows}" if rows else "")
+    if spec.per_10k:
+        how += ", divided by the ONS mid-year population aged 0-17 of the year before, × 10,000"
+    return (
+        f"{title}, {when} ({how}); statistical neighbours from the DfE children's services "
+        "statistical neighbour model 2025, rank and quartile among every council with a "
+        "published figure."
+    )
+
+
 def _entry_lines(m: MeasureDef, kind_text: str | None) -> list[str]:
     lines = [f'<a id="{m.id}"></a>', "", f"### {m.title}", ""]
     if m.description:
@@ -254,6 +279,8 @@ def _entry_lines(m: MeasureDef, kind_text: str | None) -> list[str]:
             facts.append(f"**Broken down by:** {', '.join(m.breakdowns)}")
         if m.benchmark:
             facts.append(f"**Compared with:** DfE published figure “{m.benchmark}”")
+        if m.dfe_la is not None:
+            facts.append(f"**Compared with other councils:** {_comparison_source(m)}")
     if m.caveat:
         facts.append(f"**Please note:** {m.caveat}")
     facts.append(f"**Measure id:** `{m.id}`")

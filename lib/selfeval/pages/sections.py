@@ -192,8 +192,15 @@ def header_html(ctx: PageContext) -> str:
 
 def findings_html(ctx: PageContext) -> str:
     """Strengths and areas for development, in plain English, from the figures."""
+    from selfeval.pages import compare_view as cv
+
     data = page_data(ctx)
     strengths, areas, other = mv.findings_lists(data.results)
+    # findings resting on the published comparison (quartile A or D), naming its year
+    compared_strengths, compared_areas = cv.comparison_findings(
+        cv.page_comparisons(ctx), ctx.catalogue
+    )
+    strengths, areas = strengths + compared_strengths, areas + compared_areas
     out = []
     if not data.with_data:
         out.append(
@@ -271,12 +278,25 @@ def measures_table_html(ctx: PageContext) -> str:
     data = page_data(ctx)
     if not data.results:
         return _h3("Measures") + paragraph("The catalogue has no measures for this priority.")
-    frame = mv.lines_frame(data.results, region_name=ctx.settings.region)
+    from selfeval.pages import compare_view as cv
+
+    comp = cv.page_comparisons(ctx)
+    frame = mv.lines_frame(
+        data.results,
+        region_name=ctx.settings.region,
+        comparison=cv.measure_table_columns(comp, ctx.catalogue) if len(comp) else None,
+    )
     note = paragraph(
         "Each measure links to its definition. Trend and assurance use statistical process "
         "control on the monthly figures (NHS 'Making Data Count'): 'no significant change' means "
         "the latest month is within the range expected by chance. Benchmarks are DfE's latest "
-        "published figures (year ending 31 March).",
+        "published figures (year ending 31 March)"
+        + (
+            "; statistical neighbours' average and quartile (A best, D worst) are for the year "
+            "shown, from the DfE's published figures for every council (see How we compare)."
+            if len(comp)
+            else "."
+        ),
         css_class="se-note",
     )
     return (
