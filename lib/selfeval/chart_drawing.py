@@ -957,3 +957,7 @@ def palette_luminance(colours: Mapping[str, str] | Sequence[str]) -> list[float]
     values = colours.values() if isinstance(colours, Mapping) else colours
     rgb = [mpl.colors.to_rgb(c) for c in values]
     return [255 * (0.299 * r + 0.587 * g + 0.114 * b) for r, g, b in rgb]
+
+
+# drawn by name for ``charts.compare_strips`` (kept or left to the run's worker)
+from selfeval.compare_chart import compare_strips  # noqa: E402,F401

@@ -239,6 +239,13 @@ def distribution_bands(
     """
 
 
+@_drawn
+def compare_strips(strips: Iterable[Any], *, title: str, la_name: str) -> Chart:
+    """How we compare: every council's published figure as a strip per measure
+    (``selfeval.compare_chart.Strip``), ours and our neighbours marked, England and the
+    neighbours' average as lines; the alt text says where we sit."""
+
+
 def __getattr__(name: str) -> Any:
     """The drawing module's other names (palette, styles, ``house_style``, ``figure_to_svg``)."""
     if name.startswith("__"):

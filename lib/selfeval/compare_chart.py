@@ -49,7 +49,8 @@ def strip_alt_text(strip: Strip, la_name: str) -> str:
 
 
 def compare_strips(strips: Sequence[Strip], *, title: str, la_name: str) -> Chart:
-    """One strip per measure (its own scale), councils spread vertically so none hides another."""
+    """Draw ``charts.compare_strips``: one strip per measure (its own scale), councils spread
+    vertically so none hides another."""
     from selfeval import chart_drawing as cd
 
     rows = max(1, len(strips))
