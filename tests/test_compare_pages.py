@@ -123,6 +123,24 @@ def test_compare_frame_labels_our_in_year_figure(catalogue):
     assert frame.iloc[3]["Quartile"] == ""
 
 
+def test_trend_columns_of_ours_and_the_neighbours(catalogue):
+    """Southampton's published re-referral % over the packaged years (DfE C1): 2020-21 28.0,
+    2021-22 18.1, 2022-23 22.8 (the DfE dashboard's figures for those years), 2024-25 20.2."""
+    from selfeval.measures.comparison import trend
+
+    t = trend(catalogue["re_referral_pct"], 852, (331, 831, 851, 373, 312, 355, 874, 383, 350, 320))
+    ours = dict(zip(t["year"], t["ours"], strict=True))
+    assert (ours[2021], ours[2022], ours[2023], ours[2025]) == (28.0, 18.1, 22.8, 20.2)
+    assert t.set_index("year").loc[2025, "neighbour_avg"] == 21.0
+    frame = cv.compare_frame(COMP.head(1), catalogue, trends={"re_referral_pct": t})
+    text = frame.iloc[0]["Our trend"]
+    assert text.startswith(f"{t['year_label'].iloc[0]} to 2024-25: ")
+    assert text.endswith("22.8, " + f"{ours[2024]:.1f}" + ", 20.2")
+    assert frame.iloc[0]["Neighbours' trend"].endswith(", 21.0")
+    missing = t.assign(ours=float("nan"))
+    assert cv.trend_text(missing, "ours") == ""
+
+
 def test_chart_alt_text_says_where_we_sit():
     strip = Strip(
         label="Re-referrals within 12 months",

@@ -208,7 +208,8 @@ def la_profile(code: int, folder: Path | None = None) -> LaProfile:
         for y, v in zip(pop["time_period"], numbers(pop["population_estimate"]), strict=True)
         if pd.notna(v)
     }
-    new_code = pop["new_la_code"].iloc[-1] if len(pop) else ""
+    latest = pop.assign(year=pop["time_period"].astype(int)).sort_values("year")
+    new_code = latest["new_la_code"].iloc[-1] if len(latest) else ""  # the latest code
     neighbours = tuple(int(r[f"SN_{i}"]) for i in range(1, 11) if str(r[f"SN_{i}"]).strip())
     return LaProfile(
         code=int(code),

@@ -93,6 +93,17 @@ def measure_table_columns(comp: pd.DataFrame, catalogue: Any) -> dict[str, dict[
     return out
 
 
+def trend_text(trend: pd.DataFrame, column: str) -> str:
+    """'2020-21 to 2024-25: 28.0, 18.1, 22.8, 23.5, 20.2' ('-' for a year not published)."""
+    if trend is None or trend.empty:
+        return ""
+    values = ["-" if is_missing(v) else f"{float(v):,.1f}" for v in trend[column]]
+    if all(v == "-" for v in values):
+        return ""
+    span = f"{trend['year_label'].iloc[0]} to {trend['year_label'].iloc[-1]}"
+    return f"{span}: {', '.join(values)}"
+
+
 def compare_frame(
     comp: pd.DataFrame,
     catalogue: Any,
@@ -100,9 +111,12 @@ def compare_frame(
     *,
     la_name: str = "Ours",
     region_name: str = "Region",
+    trends: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """The "How we compare" table: our in-year figure (labelled in-year, not yet published),
-    our latest published figure, the neighbours' average, region, England, rank and quartile."""
+    our latest published figure, the neighbours' average, region, England, rank and quartile,
+    and (given ``trends``: {measure_id: comparison.trend(...)}) ours and the neighbours' over
+    the published years."""
     rows = []
     for row in comp.itertuples():
         m = _entry(catalogue, row.measure_id)
@@ -122,6 +136,10 @@ def compare_frame(
                 "Quartile": row.quartile if isinstance(row.quartile, str) else "",
             }
         )
+        if trends is not None:
+            trend = trends.get(row.measure_id)
+            rows[-1]["Our trend"] = trend_text(trend, "ours")
+            rows[-1]["Neighbours' trend"] = trend_text(trend, "neighbour_avg")
     return pd.DataFrame(rows)
 
 
@@ -210,15 +228,23 @@ def in_year_figures(results: Iterable[Any]) -> dict[str, tuple[float | None, str
 
 def how_we_compare_html(ctx: Any, results: Iterable[Any] = ()) -> str:
     """The page's "How we compare" table with its rules; '' without comparable measures."""
+    from selfeval.measures.comparison import trend
+
     comp = page_comparisons(ctx)
     if comp.empty:
         return ""
+    neighbours = tuple(ctx.settings.statistical_neighbours)
+    trends = {
+        mid: trend(ctx.catalogue[mid], int(ctx.settings.la_code), neighbours)
+        for mid in comp["measure_id"]
+    }
     frame = compare_frame(
         comp,
         ctx.catalogue,
         in_year_figures(results),
         la_name=ctx.settings.local_authority,
         region_name=ctx.settings.region,
+        trends=trends,
     )
     years = ", ".join(sorted(set(comp["year_label"])))
     return (
