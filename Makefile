@@ -15,7 +15,6 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 report: $(STAMP)  ## run the whole pack on the latest extract (the embedded sample by default)
-	@$(BIN)/python -m compileall -q lib >/dev/null
 	$(BIN)/selfeval run
 
 test: $(STAMP)  ## run the test suite

@@ -2,7 +2,7 @@
 
 Prints, in one run on this machine:
 - the full pack's wall time on the sample extract (`selfeval run`): a first run on the extract
-  (nothing kept) and a rerun (which reuses the measures, lines and charts the first run kept);
+  (nothing kept) and a rerun (which reuses the measures and charts the first run kept);
 - the naive baseline: `selfeval measures`, then each notebook as a separate `papermill` CLI
   process followed by a separate `jupyter nbconvert --to html --no-input` process;
 - the floor: as many notebooks that only import pandas and seaborn and draw one chart, run and
@@ -66,7 +66,7 @@ def timed(cmd: list[str], **kwargs) -> tuple[float, subprocess.CompletedProcess]
 
 
 def sample_extract() -> Path:
-    from selfeval.runner import resolve_extract_dir
+    from selfeval.config import resolve_extract_dir
 
     return resolve_extract_dir(ROOT / "data" / "sample")
 
@@ -204,7 +204,7 @@ def measures_at_scale(scale: float, work: Path) -> dict[str, float]:
     gen_seconds, _ = timed(
         [str(BIN / "selfeval"), "sample-data", str(folder), "--scale", str(scale)]
     )
-    from selfeval.runner import latest_dated_folder
+    from selfeval.config import latest_dated_folder
 
     extract = latest_dated_folder(folder)
     rows = {}
@@ -233,14 +233,14 @@ def measures_at_scale(scale: float, work: Path) -> dict[str, float]:
 
 
 def _remove_kept_results(extract: Path) -> None:
-    """Drop the measures, lines and charts earlier runs kept beside the extract's store."""
+    """Drop the measures and charts earlier runs kept beside the extract's store."""
     from selfeval.config import default_store_root, store_path
 
     root = default_store_root()
     if root is not None:
         store = store_path(extract, root)
         shutil.rmtree(store / "charts", ignore_errors=True)
-        for kept in [*store.glob("measures-*.pickle"), *store.glob("lines-*.pickle")]:
+        for kept in store.glob("measures-*.pickle"):
             kept.unlink()
 
 
@@ -300,7 +300,7 @@ def main() -> int:
         # Warm the parquet store so the pack and the baseline both read it, as analysts do.
         timed([str(BIN / "selfeval"), "validate", str(extract), "--out", str(work / "dq.csv")])
         # Each round: the floor, a first run on the extract (nothing kept), then a rerun (the
-        # measures, lines and charts the first run kept are reused, as when an analyst reruns
+        # measures and charts the first run kept are reused, as when an analyst reruns
         # the pack while writing commentary). Each pack run is compared with the floor run of
         # its round, so a slow spell on a shared machine slows both sides of a ratio; the
         # medians of those ratios are the verdicts.
@@ -318,7 +318,7 @@ def main() -> int:
             f"the extract: {first:5.1f} s  (median of {spread(firsts)})"
         )
         print(
-            f"pack      rerun (measures, lines and charts kept): {pack:5.1f} s  "
+            f"pack      rerun (measures and charts kept): {pack:5.1f} s  "
             f"(median of {spread(packs)})"
         )
         print(

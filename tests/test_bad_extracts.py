@@ -15,7 +15,6 @@ import pytest
 from bad_extracts import CORPUS, FORMULA, MARKUP_TEAM, SCRIPT, good_extract, junk_rows
 from selfeval import measures as measures_pkg
 from selfeval.extract import load_extract, validate_command
-from selfeval.measures import engine
 from selfeval.pages import html as page_html
 from selfeval.pages import measures_view as mv
 from selfeval.protect import neutralise_formula, neutralise_formulas
@@ -157,15 +156,15 @@ def test_a_run_on_a_bad_extract_publishes_with_the_documented_exit_code(
 
 def test_a_run_writes_csv_outputs_excel_will_not_execute(ok_notebook, tmp_path, monkeypatch):
     folder = build("formulas", tmp_path)
-    real = engine.combine_measures
+    real = measures_pkg.compute_measures
 
-    def with_formula_breakdown(frames):
-        frame = real(frames)
+    def with_formula_breakdown(*args, **kwargs):
+        frame = real(*args, **kwargs)
         extra = frame.head(1).assign(breakdown=FORMULA)
         return pd.concat([frame, extra], ignore_index=True)
 
-    # where every measures table is put together, however it was computed
-    monkeypatch.setattr(engine, "combine_measures", with_formula_breakdown)
+    # what the run computes its measures with
+    monkeypatch.setattr(measures_pkg, "compute_measures", with_formula_breakdown)
     result = run_pack(
         RunOptions(data=folder, rendered_root=tmp_path / "out", notebooks=[ok_notebook])
     )

@@ -12,14 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from selfeval.bank_holidays import BankHolidaysNotCovered, bank_holiday_years, bank_holidays
 from selfeval.config import reference_file
-from selfeval.measures.context import (
-    BankHolidaysNotCovered,
-    add_working_days,
-    bank_holiday_years,
-    bank_holidays,
-    working_days,
-)
+from selfeval.measures.context import add_working_days, working_days
 
 T = pd.Timestamp
 

@@ -51,17 +51,3 @@ def test_content_digest_follows_the_cells_not_the_objects(tmp_path):
     with_target.attrs["target"] = 80.0
     assert content_digest(with_target) != content_digest(frame)
     assert content_digest({"a": 1, "b": [frame]}) == content_digest({"b": [second], "a": 1})
-
-
-def test_params_fingerprint_follows_the_params_but_not_the_commentary(tmp_path):
-    from selfeval.cache import params_fingerprint
-
-    (tmp_path / "commentary" / "2022-03-31").mkdir(parents=True)
-    (tmp_path / "pages.yaml").write_text("summary: {}\n")
-    note = tmp_path / "commentary" / "2022-03-31" / "summary.md"
-    note.write_text("First draft.")
-    before = params_fingerprint(tmp_path)
-    note.write_text("Second draft, after the Improvement Board.")
-    assert params_fingerprint(tmp_path) == before  # commentary edits keep what was computed
-    (tmp_path / "pages.yaml").write_text("summary: {lines: []}\n")
-    assert params_fingerprint(tmp_path) != before

@@ -15,7 +15,6 @@ from selfeval.charts import (
     back_to_back,
     bar_breakdown,
     distribution_bands,
-    keep_charts_in,
     overview_heatmap,
     palette_luminance,
     small_multiples,
@@ -499,25 +498,22 @@ def test_a_kept_chart_is_reused_only_for_the_same_data(tmp_path):
     """A rerun on the same extract reads its charts back instead of drawing them again."""
     frame = pd.DataFrame({"team": ["Locality 1", "Locality 2"], "value": [72.0, 61.5]})
     options = {"category": "team", "value": "value", "title": "Audits", "unit": "pct"}
-    keep_charts_in(tmp_path)
-    try:
-        drawn = bar_breakdown(frame, **options)
-        kept = bar_breakdown(frame.copy(), **options)
-        changed = bar_breakdown(frame.assign(value=[72.0, 60.0]), **options)
-        retitled = bar_breakdown(frame, **{**options, "title": "Audits this quarter"})
-    finally:
-        keep_charts_in(None)
+    options["keep_in"] = tmp_path
+    drawn = bar_breakdown(frame, **options)
+    kept = bar_breakdown(frame.copy(), **options)
+    changed = bar_breakdown(frame.assign(value=[72.0, 60.0]), **options)
+    retitled = bar_breakdown(frame, **{**options, "title": "Audits this quarter"})
     assert drawn.figure is not None and kept.figure is None
     assert kept.svg() == drawn.svg() and kept.alt_text == drawn.alt_text
     assert changed.figure is not None and changed.svg() != drawn.svg()
     assert retitled.figure is not None
     assert len(list(tmp_path.glob("*.pickle"))) == 3
-    assert bar_breakdown(frame, **options).figure is not None  # not kept: drawn
+    assert bar_breakdown(frame, **{**options, "keep_in": None}).figure is not None  # drawn
 
 
 def test_each_chart_gets_a_blank_figure_of_its_own_size():
     """Figures are copies of one blank figure: drawing on one leaves the next blank."""
-    from selfeval.chart_drawing import _new_figure
+    from selfeval.charts import _new_figure
 
     first, ax = _new_figure(8, 3)
     ax.plot([1, 2], [3, 4])

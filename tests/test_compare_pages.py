@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from selfeval.compare_chart import Strip, compare_strips, strip_alt_text
+from selfeval.charts import Strip, compare_strips, strip_alt_text
 from selfeval.measures.catalogue import catalogue_markdown, load_catalogue
 from selfeval.pages import compare_view as cv
 from selfeval.pages import measures_view as mv

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from selfeval import cli, dfe_la
-from selfeval.config import Settings, settings_from
+from selfeval.config import Settings, reference_file, settings_from
 from selfeval.errors import UserError
 from selfeval.measures.catalogue import load_catalogue
 from selfeval.measures.comparison import compare, comparisons, rank_of, trend
@@ -36,6 +36,10 @@ def catalogue():
     return load_catalogue(ROOT / "params" / "measures.yaml")
 
 
+def _from(raw: dict):
+    return settings_from(raw, ROOT / "params" / "settings.yaml")
+
+
 def _raw_settings(**extra) -> dict:
     raw = yaml.safe_load((ROOT / "params" / "settings.yaml").read_text())
     raw.update(extra)
@@ -54,44 +58,42 @@ def test_southampton_neighbours_are_the_dfe_model_2025():
 
 
 def test_settings_come_from_the_la_code():
-    s = settings_from(_raw_settings())
+    s = _from(_raw_settings())
     assert (s.local_authority, s.region, s.la_code) == ("Southampton", "South East", 852)
     assert s.statistical_neighbours == SOUTHAMPTON_SN
 
 
 def test_a_council_may_override_its_neighbours():
-    s = settings_from(_raw_settings(statistical_neighbours=[851, 331]))
+    s = _from(_raw_settings(statistical_neighbours=[851, 331]))
     assert s.statistical_neighbours == (851, 331)
     with pytest.raises(UserError, match="999 not a council"):
-        settings_from(_raw_settings(statistical_neighbours=[851, 999]))
+        _from(_raw_settings(statistical_neighbours=[851, 999]))
 
 
 @pytest.mark.parametrize("code", [999, 0])
 def test_unknown_la_code_is_a_clear_error(code):
     with pytest.raises(UserError, match=f"la_code: {code} is not a council in the DfE"):
-        settings_from(_raw_settings(la_code=code))
+        _from(_raw_settings(la_code=code))
 
 
 def test_la_code_that_is_not_a_number_is_a_clear_error():
     with pytest.raises(UserError, match="la_code: 'Southampton' is not a DfE LA code"):
-        settings_from(_raw_settings(la_code="Southampton"))
+        _from(_raw_settings(la_code="Southampton"))
 
 
 def test_settings_without_la_code_still_need_the_typed_keys():
     raw = _raw_settings()
     del raw["la_code"]
     with pytest.raises(UserError, match="local_authority, region, population_0_17"):
-        settings_from(raw)
-    s = settings_from(
-        {**raw, "local_authority": "T", "region": "R", "population_0_17": {2021: 100}}
-    )
+        _from(raw)
+    s = _from({**raw, "local_authority": "T", "region": "R", "population_0_17": {2021: 100}})
     assert (s.local_authority, s.population(2030), s.la_code) == ("T", 100, None)
 
 
 # ------------------------------------------------------------------ population and rates
 def test_population_is_the_ons_mid_year_estimate_dfe_uses():
     """DfE divides a year ending 31 March Y by the ONS mid-year estimate of Y-1."""
-    s = settings_from(_raw_settings())
+    s = _from(_raw_settings())
     ons = {
         int(r["time_period"]): int(r["population_estimate"])
         for r in _rows("population.csv")
@@ -118,9 +120,7 @@ def test_per_10k_rate_uses_the_population_of_the_year_before(catalogue):
     t = trend(catalogue["cin_rate_10k"], SOUTHAMPTON, SOUTHAMPTON_SN).set_index("year")
     assert t.loc[2023, "ours"] == 517.8
     dash = pd.read_csv(
-        dfe_la.reference_file(
-            "benchmarks_dfe_csc_outcomes_dashboard_england_southeast_southampton.csv"
-        )
+        reference_file("benchmarks_dfe_csc_outcomes_dashboard_england_southeast_southampton.csv")
     )
     row = dash[
         (dash["measure"] == "Children in need rate per 10,000 (revised pop)")

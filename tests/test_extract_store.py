@@ -26,7 +26,7 @@ def test_store_written_once_and_reused(tmp_path, monkeypatch):
     def must_not_parse(*args, **kwargs):
         raise AssertionError("the store should have been reused")
 
-    monkeypatch.setattr("selfeval.extract.read_extract", must_not_parse)
+    monkeypatch.setattr("selfeval.extract.load.read_extract", must_not_parse)
     second = load_extract(folder, store_root=root)
     pd.testing.assert_frame_equal(
         first.tables["local_supervision"], second.tables["local_supervision"]

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from selfeval import cli
+from selfeval.config import latest_dated_folder, resolve_extract_dir
 from selfeval.errors import UserError
-from selfeval.runner import latest_dated_folder, resolve_extract_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -97,7 +97,6 @@ def test_other_folder_or_closed_supply_gets_no_kernel(tmp_path) -> None:
 def test_notebooks_run_side_by_side_in_their_folder_without_moving_the_runner(tmp_path) -> None:
     """Kernels start in the notebook's folder; the runner process's own folder never changes
     (papermill's cwd= would chdir the whole process, which threads race on)."""
-    import os
     from concurrent.futures import ThreadPoolExecutor
 
     from selfeval.runner import Section, _execute_notebook
@@ -115,18 +114,3 @@ def test_notebooks_run_side_by_side_in_their_folder_without_moving_the_runner(tm
         done = [run.result() for run in runs]
     assert os.getcwd() == before
     assert {nb.cells[-1].outputs[0]["text"].strip() for nb in done} == {str(folder)}
-
-
-@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no process priorities here")
-def test_kernels_yield_the_cpu_to_the_runner(tmp_path) -> None:
-    """Kernels warming up must not slow the runner's own path (extract, measures, lines)."""
-    probe = tmp_path / "probe.ipynb"
-    _notebook(probe, "import os\nprint(os.getpriority(os.PRIO_PROCESS, 0))")
-    with KernelSupply(1, tmp_path, modules=[], ahead=1) as supply:
-        kernel = supply.take(tmp_path)
-        try:
-            executed = _run(probe, tmp_path / "out.ipynb", kernel)
-        finally:
-            stop_kernel(kernel)
-    own = os.getpriority(os.PRIO_PROCESS, 0)
-    assert executed.cells[-1].outputs[0]["text"].split() == [str(min(own + 5, 19))]

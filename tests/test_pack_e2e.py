@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from selfeval import browser, cli
-from selfeval.config import load_settings
+from selfeval.config import load_settings, resolve_extract_dir
 from selfeval.plan import load_plan
-from selfeval.runner import EXIT_OK, resolve_extract_dir
+from selfeval.runner import EXIT_OK
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = (

@@ -150,26 +150,25 @@ def test_unknown_audit_theme(params: Path) -> None:
 
 
 def test_problems_in_several_files_are_all_reported(params: Path) -> None:
-    (params / "priorities" / "10_systems.yaml").unlink()
-    (params / "priorities" / "11_extra.yaml").write_text("id: extra\n", encoding="utf-8")
+    (params / "priorities" / "extra.yaml").write_text("id: extra\n", encoding="utf-8")
     (params / "priorities" / "02_direct_contact.yaml").write_text(
         "id: direct_contact\nobjectives: [\n", encoding="utf-8"
     )
+    (params / "priorities" / "11_extra.yaml").write_text("id: extra\n", encoding="utf-8")
     problems = _problems(params)
-    assert problems[0].startswith("params/priorities/11_extra.yaml: not a priority")
+    assert problems[0].startswith("params/priorities/extra.yaml: not a priority file name")
     assert problems[1].startswith("params/priorities/02_direct_contact.yaml: not valid YAML")
-    assert problems[2].startswith("params/priorities/10_systems.yaml: missing")
+    assert any(p.startswith("params/priorities/11_extra.yaml: number") for p in problems[2:])
 
 
-def test_priority_number_must_match_settings(params: Path) -> None:
+def test_priority_number_must_match_the_file_name(params: Path) -> None:
     def change(d: dict) -> None:
         d["number"] = 3
 
     _edit(params, "priorities/02_direct_contact.yaml", change)
     problems = _problems(params)
     assert (
-        "params/priorities/02_direct_contact.yaml: number: 3 does not match "
-        "params/settings.yaml (2)"
+        "params/priorities/02_direct_contact.yaml: number: 3 does not match the file name (2)"
     ) in problems
 
 

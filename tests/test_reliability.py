@@ -189,7 +189,7 @@ def test_ctrl_c_from_the_command_line_exits_130(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "discover_sections", lambda _=None: interrupted())
+    monkeypatch.setattr(runner, "discover_sections", lambda *_: interrupted())
     code = cli.main(["run", "--data", str(extract), "--out", str(workspace / "rendered")])
     assert code == 130
     assert "Traceback" not in capsys.readouterr().err

@@ -224,7 +224,7 @@ def test_headline_volumes_are_southampton_like(full_latest) -> None:
 
 
 def test_assessments_mostly_on_time(full_latest) -> None:
-    from selfeval.measures.context import holidays_spanning
+    from selfeval.bank_holidays import holidays_spanning
 
     a = _year(full_latest.annex_a[4].dropna(subset=["assessment_start"]), "assessment_authorised")
     start = pd.to_datetime(a["assessment_start"]).to_numpy().astype("datetime64[D]")

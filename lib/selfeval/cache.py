@@ -39,18 +39,6 @@ def package_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def params_fingerprint(params: Path) -> str:
-    """sha256 over the params files (paths and contents) but the commentary, which the
-    analyst edits between reruns and no computed result depends on."""
-    digest = hashlib.sha256()
-    for path in sorted(params.rglob("*")):
-        relative = path.relative_to(params)
-        if path.is_file() and relative.parts[0] != "commentary":
-            digest.update(relative.as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def content_digest(*values: Any) -> str:
     """sha256 of ``values`` by content: a DataFrame or Series by its cells, index, names, dtypes
     and attrs (its pickle is not stable: equal strings may or may not be shared objects);

@@ -89,20 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def skip_unused_iri_checker() -> None:
-    """Keep jsonschema from loading its IRI format checker in this process.
-
-    JupyterLab's dependencies install ``rfc3987_syntax``; when it is installed, jsonschema (which
-    nbformat imports) loads it, and it compiles a grammar at import: 1.5-3 s of CPU on every
-    ``selfeval run``. nbformat's schemas check no IRI, so the runner does without it. A process
-    that imported jsonschema already is left alone.
-    """
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-
 def main(argv: list[str] | None = None) -> int:
-    skip_unused_iri_checker()
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     args.command_line = " ".join(["selfeval", *argv])
@@ -114,6 +101,22 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted: nothing new was published.", file=sys.stderr)
         return 130
+
+
+def reference_update(src: Path, dest: Path | None = None) -> int:
+    """`selfeval reference update DIR`: rebuild the packaged DfE reference from the columns and
+    rows the catalogue's `dfe_la:` entries use, and say what was written (UserError: exit 2)."""
+    from selfeval import dfe_la
+    from selfeval.measures.catalogue import load_catalogue
+
+    mappings = [m.dfe_la.model_dump() for m in load_catalogue() if m.dfe_la is not None]
+    out = dfe_la.update_reference(src, mappings, dest)
+    info = dfe_la.provenance(out)
+    for name, entry in info["files"].items():
+        years = f", {entry['years']}" if "years" in entry else ""
+        print(f"{name}: {entry['rows']} rows from {entry['source_file']}{years}")
+    print(f"Wrote the DfE reference to {out} ({info['licence']}).")
+    return 0
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -132,8 +135,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
         return run_pack(options).exit_code
     if args.command == "measures":
+        from selfeval.config import resolve_extract_dir
         from selfeval.measures import measures_command
-        from selfeval.runner import resolve_extract_dir
 
         data = resolve_extract_dir(args.data)
         return measures_command(data, args.period_end, args.out)
@@ -146,9 +149,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return sample_command(args.dir, args.seed, args.scale, args.list_months)
     if args.command == "reference":
-        from selfeval.dfe_la import reference_update_command
-
-        return reference_update_command(args.dir, args.out)
+        return reference_update(args.dir, args.out)
     raise AssertionError(args.command)  # argparse rejects unknown commands
 
 

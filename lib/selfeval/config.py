@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from selfeval.errors import UserError
 
 #: libyaml's C loader when PyYAML was built with it (several times faster), else the pure one
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -53,6 +56,98 @@ def store_path(folder: Path, store_root: Path) -> Path:
     absolute = str(Path(folder).resolve())
     digest = hashlib.sha256(absolute.encode("utf-8")).hexdigest()[:8]
     return Path(store_root) / f"{Path(folder).resolve().name}-{digest}"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """One council's project folder and where everything of a pack lives inside it.
+
+    Passed explicitly (`RunOptions.workspace`, `pages.load_context(..., workspace=)`) so any
+    council's pack can run in any process; `Workspace.find()` is the default: $SELFEVAL_ROOT,
+    else the nearest folder holding params/settings.yaml.
+    """
+
+    root: Path
+
+    @classmethod
+    def find(cls, root: Path | str | None = None) -> Workspace:
+        """The workspace at `root`, else the one this process is in (see `project_root`)."""
+        return cls(Path(root).resolve() if root else project_root())
+
+    @property
+    def params(self) -> Path:
+        return self.root / "params"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def store_root(self) -> Path:
+        """Where extracts' parquet stores (and what is kept beside them) live."""
+        return self.data / "store"
+
+    @property
+    def history(self) -> Path:
+        """The history store: each period end's measures as reported."""
+        return self.data / "history"
+
+    @property
+    def notebooks(self) -> Path:
+        return self.root / "notebooks"
+
+    @property
+    def rendered(self) -> Path:
+        return self.root / "rendered"
+
+    def store(self, extract_folder: Path) -> Path:
+        """The store folder of one extract folder."""
+        return store_path(extract_folder, self.store_root)
+
+    def settings(self) -> Settings:
+        return load_settings(self.params / "settings.yaml")
+
+    def extract_dir(self, data: Path | None = None) -> Path:
+        """The extract folder: `data`, else the latest data/extracts/<date>/, else the latest
+        data/sample/<date>/."""
+        return resolve_extract_dir(data, self.data)
+
+
+DATED_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def latest_dated_folder(parent: Path) -> Path | None:
+    """The YYYY-MM-DD sub-folder of `parent` with the latest date, or None."""
+    if not parent.is_dir():
+        return None
+    dated = sorted(p for p in parent.iterdir() if p.is_dir() and DATED_FOLDER.match(p.name))
+    return dated[-1] if dated else None
+
+
+def resolve_extract_dir(data: Path | None, data_folder: Path | None = None) -> Path:
+    """The extract folder to use: --data, else latest data/extracts/<date>/, else data/sample/
+    (in `data_folder`, default the workspace's data/)."""
+    if data is not None:
+        data = Path(data)
+        if not data.is_dir():
+            raise UserError(f"The extract folder {data} does not exist.")
+        if (data / "extract.yaml").exists() or any(
+            (data / name).exists() for name in ("annex_a.xlsx", "annex_a", "ssda903", "local")
+        ):
+            return data.resolve()
+        nested = latest_dated_folder(data)
+        if nested is not None:
+            return nested.resolve()
+        return data.resolve()
+    data_folder = data_folder or data_dir()
+    for parent in (data_folder / "extracts", data_folder / "sample"):
+        found = latest_dated_folder(parent)
+        if found is not None:
+            return found.resolve()
+    raise UserError(
+        "No extract found: put one in data/extracts/<YYYY-MM-DD>/ or create the sample with "
+        "`selfeval sample-data data/sample`."
+    )
 
 
 def notebooks_dir() -> Path:
@@ -116,6 +211,34 @@ class Settings:
         raise KeyError(f"Unknown priority id {priority_id!r}; known: {known}")
 
 
+#: a priority's file: params/priorities/<nn>_<id>.yaml (its number and id)
+PRIORITY_FILE = re.compile(r"^(\d{2})_([a-z][a-z0-9_]*)\.yaml$")
+
+
+def priorities_in(folder: Path) -> tuple[Priority, ...]:
+    """The priority areas: one file ``<nn>_<id>.yaml`` each in `folder` (params/priorities/),
+    in number order; number and id from the file name, title from the file's ``title:``.
+    The notebooks (``notebooks/<nn>_<id>.ipynb``) and pages.yaml follow these files; a file
+    named otherwise, or without a title, is reported by `selfeval.plan.load_plan`."""
+    found = []
+    for path in sorted(Path(folder).glob("*.yaml")):
+        match = PRIORITY_FILE.match(path.name)
+        if match:
+            number, priority_id = int(match.group(1)), match.group(2)
+            found.append(Priority(number, priority_id, _title(path) or priority_id))
+    return tuple(sorted(found, key=lambda p: p.number))
+
+
+def _title(path: Path) -> str | None:
+    """A priority file's ``title:`` (None when the file cannot be read as a mapping)."""
+    try:
+        raw = read_yaml(path)
+    except (OSError, yaml.YAMLError):
+        return None
+    title = raw.get("title") if isinstance(raw, dict) else None
+    return str(title) if title else None
+
+
 @lru_cache(maxsize=4)
 def _load_settings(path: Path) -> Settings:
     raw = read_yaml(path)
@@ -127,8 +250,6 @@ def settings_from(raw: dict, path: Path | str = "params/settings.yaml") -> Setti
     statistical neighbours and 0-17 population per year come from the packaged DfE reference
     (selfeval.dfe_la); `local_authority`, `region`, `statistical_neighbours` and
     `population_0_17` given in the file override them. Without `la_code:` they must be given."""
-    from selfeval.errors import UserError
-
     profile = None
     if raw.get("la_code") is not None:
         from selfeval import dfe_la
@@ -163,7 +284,7 @@ def settings_from(raw: dict, path: Path | str = "params/settings.yaml") -> Setti
         plan_start=raw["plan_start"],
         population_0_17=population,
         caseload_target=float(raw["caseload_target"]),
-        priorities=tuple(Priority(**p) for p in raw["priorities"]),
+        priorities=priorities_in(Path(path).parent / "priorities"),
         la_code=profile.code if profile else None,
         statistical_neighbours=neighbours,
     )

@@ -10,12 +10,12 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from selfeval.config import reference_file
 from selfeval.errors import UserError
 
 FOLDER = "dfe_la"
@@ -140,7 +140,7 @@ INSPECTION_SHEET = "Inspections_as_at_31_March"
 # ------------------------------------------------------------------ reading the packaged files
 def reference_dir() -> Path:
     """The packaged reference folder (lib/selfeval/reference/dfe_la/)."""
-    return reference_file(FOLDER)
+    return Path(str(resources.files("selfeval") / "reference" / FOLDER))
 
 
 @functools.cache
@@ -366,17 +366,3 @@ def update_reference(src: Path, mappings: Iterable[Mapping], dest: Path | None =
     (dest / PROVENANCE).write_text(yaml.safe_dump(info, sort_keys=False), encoding="utf-8")
     _read.cache_clear()
     return dest
-
-
-def reference_update_command(src: Path, dest: Path | None = None) -> int:
-    """`selfeval reference update DIR`: rebuild and say what was written (UserError: exit 2)."""
-    from selfeval.measures.catalogue import load_catalogue
-
-    mappings = [m.dfe_la.model_dump() for m in load_catalogue() if m.dfe_la is not None]
-    out = update_reference(src, mappings, dest)
-    info = provenance(out)
-    for name, entry in info["files"].items():
-        years = f", {entry['years']}" if "years" in entry else ""
-        print(f"{name}: {entry['rows']} rows from {entry['source_file']}{years}")
-    print(f"Wrote the DfE reference to {out} ({info['licence']}).")
-    return 0

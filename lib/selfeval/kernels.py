@@ -1,13 +1,12 @@
 """Notebook kernels started ahead of need, with their slow imports already done.
 
 Starting a Python kernel and importing pandas, pyarrow and selfeval takes about 1.3 s of CPU
-per notebook. `selfeval run` spends its first seconds on one core (reading the extract,
-computing the measures), so it starts the first kernels then, on the idle core, and keeps one
-kernel starting ahead of each running notebook. No kernel loads matplotlib: the supply's
-`Worker` draws any chart not already kept (see ``selfeval.worker``). Every notebook
-still gets a kernel of its own, used once and then stopped: a warm-up only imports modules
-(``__import__``) and binds no name, so a notebook that forgets an import fails here as it would
-in JupyterLab.
+per notebook. `selfeval run` spends its first seconds on one core (reading the
+extract, computing the measures), so it starts the first kernels then, on the idle core, and
+keeps one kernel starting ahead of each running notebook. Every notebook still gets a kernel of
+its own, used once and then stopped: a warm-up only imports modules (``__import__``) and binds
+no name, so a notebook that forgets an import fails here as it would in JupyterLab. The supply
+knows nothing of what the notebooks do.
 
 If a kernel cannot be started or warmed, `take` returns None and papermill starts one itself.
 """
@@ -22,10 +21,7 @@ from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from selfeval.worker import Worker
+from typing import Any
 
 log = logging.getLogger("selfeval")
 
@@ -33,10 +29,9 @@ KERNEL_NAME = "python3"
 #: the kernel's own start-up/shut-down chatter stays out of the console and the log
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 #: what a pack notebook imports first; kernels for the pack import these while they wait
+#: (matplotlib is imported by selfeval.charts when a page draws its first chart)
 PACK_IMPORTS = ("pandas", "pyarrow.parquet", "selfeval.pages")
 STARTUP_TIMEOUT = 120
-#: how much lower the CPU priority of kernels and the worker is than the runner's
-BACKGROUND_NICENESS = 5
 
 
 def warmup_code(modules: Sequence[str]) -> str:
@@ -62,30 +57,10 @@ def _manager_class() -> type:
     return ClientKeepingKernelManager
 
 
-def in_background(pid: int | None) -> None:
-    """Give process `pid` (a kernel, the worker) a lower CPU priority than this one.
-
-    What every notebook waits for runs here: reading the extract, the measures, the lines,
-    then rendering each page. Kernels and the worker warming up alongside would
-    otherwise take half of it. Where priorities cannot be set (Windows), nothing changes.
-    """
-    if pid is None or not hasattr(os, "setpriority"):
-        return
-    try:
-        own = os.getpriority(os.PRIO_PROCESS, 0)
-        os.setpriority(os.PRIO_PROCESS, pid, min(own + BACKGROUND_NICENESS, 19))
-    except OSError:  # gone already, or not allowed: it runs at the same priority
-        log.debug("Priority of process %s not lowered", pid, exc_info=True)
-
-
-async def _start_kernel(cwd: Path, modules: Sequence[str], env: dict[str, str] | None) -> Any:
-    """Start one kernel in `cwd` (with environment `env`, default this process's), run the
-    warm-up imports, return its (async) kernel manager."""
+async def _start_kernel(cwd: Path, modules: Sequence[str]) -> Any:
+    """Start one kernel in `cwd`, run the warm-up imports, return its (async) kernel manager."""
     manager = _manager_class()(kernel_name=KERNEL_NAME)
-    await manager.start_kernel(
-        extra_arguments=KERNEL_ARGUMENTS, cwd=str(cwd), env=env if env is not None else os.environ
-    )
-    in_background(getattr(getattr(manager.provisioner, "process", None), "pid", None))
+    await manager.start_kernel(extra_arguments=KERNEL_ARGUMENTS, cwd=str(cwd), env=os.environ)
     try:
         client = manager.client()
         client.start_channels()
@@ -131,7 +106,6 @@ class KernelSupply:
 
     `take()` hands out the next started kernel (or None once `total` are handed out, or if it
     failed to start) and starts another in the background. `close()` stops any not handed out.
-    With a `worker`, the kernels leave the charts they would draw to it.
     """
 
     def __init__(
@@ -141,14 +115,11 @@ class KernelSupply:
         *,
         modules: Sequence[str] = PACK_IMPORTS,
         ahead: int = 2,
-        worker: Worker | None = None,
     ) -> None:
         from jupyter_core.utils import run_sync
 
         self.cwd = Path(cwd).resolve()
         self._modules = tuple(modules)
-        self.worker = worker
-        self._env = worker.kernel_env() if worker is not None else None
         self._start = run_sync(_start_kernel)
         self._to_start = total
         self._pending: deque[Future] = deque()
@@ -161,7 +132,7 @@ class KernelSupply:
     def _start_one(self) -> None:
         if self._to_start > 0 and not self._closed:
             self._to_start -= 1
-            self._pending.append(self._pool.submit(self._start, self.cwd, self._modules, self._env))
+            self._pending.append(self._pool.submit(self._start, self.cwd, self._modules))
 
     def take(self, cwd: Path | None = None) -> Any | None:
         """The next started kernel for a notebook in `cwd`, or None (papermill starts one)."""

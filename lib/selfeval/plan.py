@@ -353,8 +353,7 @@ def _check_priority(
         )
     if priority.number != expected_number:
         problems.append(
-            f"{where}: number: {priority.number} does not match params/settings.yaml "
-            f"({expected_number})"
+            f"{where}: number: {priority.number} does not match the file name ({expected_number})"
         )
     prefix = f"{expected_number:02d}"
     for i, objective in enumerate(priority.objectives):
@@ -395,7 +394,8 @@ def load_plan(
     settings: Settings | None = None,
     measure_ids: set[str] | None = None,
 ) -> Plan:
-    """Load and validate ``params/priorities/*.yaml`` (one file per priority in settings).
+    """Load and validate ``params/priorities/*.yaml`` (one file ``<nn>_<id>.yaml`` per priority:
+    the priorities are these files, see `selfeval.config.priorities_in`).
 
     Raises `PlanError` listing every problem found, each naming the file and key path.
     """
@@ -411,8 +411,8 @@ def load_plan(
         for extra in sorted(folder.glob("*.yaml")):
             if extra.name not in expected:
                 problems.append(
-                    f"{_display(extra, root)}: not a priority in params/settings.yaml "
-                    f"(expected one of {', '.join(expected)})"
+                    f"{_display(extra, root)}: not a priority file name (expected "
+                    "<nn>_<id>.yaml: two digits, an underscore, a lower-case id)"
                 )
     priorities: list[PriorityPlan] = []
     seen: dict[str, str] = {}
@@ -420,7 +420,7 @@ def load_plan(
         path = folder / name
         where = _display(path, root)
         if not path.is_file():
-            problems.append(f"{where}: missing (one file per priority in params/settings.yaml)")
+            problems.append(f"{where}: missing")
             continue
         try:
             raw = _read_yaml(path, where)

@@ -16,13 +16,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sys
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -30,15 +28,7 @@ from typing import TYPE_CHECKING
 
 from selfeval import __version__
 from selfeval.cache import keyed, package_fingerprint
-from selfeval.charts import any_kept
-from selfeval.config import (
-    data_dir,
-    default_store_root,
-    load_settings,
-    notebooks_dir,
-    rendered_dir,
-    store_path,
-)
+from selfeval.config import Workspace
 from selfeval.errors import UserError
 from selfeval.kernels import (
     KERNEL_ARGUMENTS,
@@ -47,13 +37,10 @@ from selfeval.kernels import (
     KernelSupply,
     stop_kernel,
 )
-from selfeval.worker import Worker
 
 if TYPE_CHECKING:  # pandas and what needs it load after the kernels have started
     import pandas as pd
 
-    from selfeval.config import Settings
-    from selfeval.measures import Catalogue
     from selfeval.protect import Withheld
 
 log = logging.getLogger("selfeval")
@@ -61,8 +48,6 @@ log = logging.getLogger("selfeval")
 EXIT_OK = 0
 EXIT_PARTIAL = 1  # published, but an input table was unusable or a section failed
 EXIT_NOTHING_PUBLISHED = 2
-
-DATED_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass
@@ -76,6 +61,7 @@ class RunOptions:
     cell_timeout: int = 600
     notebooks: Sequence[Path] | None = None
     command_line: str = "selfeval run"
+    workspace: Workspace | None = None  # default: Workspace.find()
 
 
 @dataclass
@@ -112,42 +98,14 @@ class RunResult:
 # ---------------------------------------------------------------- resolving inputs
 
 
-def latest_dated_folder(parent: Path) -> Path | None:
-    """The YYYY-MM-DD sub-folder of `parent` with the latest date, or None."""
-    if not parent.is_dir():
-        return None
-    dated = sorted(p for p in parent.iterdir() if p.is_dir() and DATED_FOLDER.match(p.name))
-    return dated[-1] if dated else None
-
-
-def resolve_extract_dir(data: Path | None) -> Path:
-    """The extract folder to use: --data, else latest data/extracts/<date>/, else data/sample/."""
-    if data is not None:
-        data = Path(data)
-        if not data.is_dir():
-            raise UserError(f"The extract folder {data} does not exist.")
-        if (data / "extract.yaml").exists() or any(
-            (data / name).exists() for name in ("annex_a.xlsx", "annex_a", "ssda903", "local")
-        ):
-            return data.resolve()
-        nested = latest_dated_folder(data)
-        if nested is not None:
-            return nested.resolve()
-        return data.resolve()
-    for parent in (data_dir() / "extracts", data_dir() / "sample"):
-        found = latest_dated_folder(parent)
-        if found is not None:
-            return found.resolve()
-    raise UserError(
-        "No extract found: put one in data/extracts/<YYYY-MM-DD>/ or create the sample with "
-        "`selfeval sample-data data/sample`."
-    )
-
-
-def discover_sections(notebooks: Sequence[Path] | None = None) -> list[Section]:
+def discover_sections(
+    notebooks: Sequence[Path] | None = None, workspace: Workspace | None = None
+) -> list[Section]:
     """One section per notebook in notebooks/, in file order, titled from the settings."""
-    settings = load_settings()
-    paths = sorted(notebooks) if notebooks else sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
+    workspace = workspace or Workspace.find()
+    settings = workspace.settings()
+    folder = workspace.notebooks
+    paths = sorted(notebooks) if notebooks else sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     sections = []
     for path in paths:
         slug = path.stem
@@ -161,7 +119,7 @@ def discover_sections(notebooks: Sequence[Path] | None = None) -> list[Section]:
                 title = priority_id.replace("_", " ").capitalize()
         sections.append(Section(path, slug, priority_id, title))
     if not sections:
-        raise UserError(f"No notebooks found in {notebooks_dir()}.")
+        raise UserError(f"No notebooks found in {folder}.")
     return sections
 
 
@@ -177,43 +135,30 @@ def run_pack(options: RunOptions) -> RunResult:
 
     started = time.monotonic()
     try:
-        extract_dir = resolve_extract_dir(options.data)
-        sections = discover_sections(options.notebooks)
+        workspace = options.workspace or Workspace.find()
+        extract_dir = workspace.extract_dir(options.data)
+        sections = discover_sections(options.notebooks, workspace)
+    except FileNotFoundError as err:  # not inside a workspace
+        print(f"selfeval run: {err}", file=sys.stderr)
+        return RunResult(EXIT_NOTHING_PUBLISHED)
     except UserError as err:
         print(f"selfeval run: {err}", file=sys.stderr)
         return RunResult(EXIT_NOTHING_PUBLISHED)
 
-    compile_package()
-    # Kernels start (and import pandas and selfeval) on the idle core while this process reads
-    # the extract and computes the measures; so does the worker, unless an earlier run on
-    # this extract kept its charts (a rerun then never loads matplotlib).
-    with ExitStack() as stack:
-        worker = None if any_kept(extract_dir) else _start_worker(stack)
-        supply = stack.enter_context(
-            KernelSupply(
-                len(sections),
-                sections[0].notebook.parent,
-                modules=PACK_IMPORTS,
-                ahead=max(1, options.jobs),
-                worker=worker,
-            )
-        )
-        return _run_pack_with(options, extract_dir, sections, supply, started)
-
-
-def _start_worker(stack: ExitStack) -> Worker | None:
-    """The run's worker, stopped with `stack`; None if it cannot start (kernels then draw
-    their own charts and the runner computes all the measures)."""
-    try:
-        return stack.enter_context(Worker())
-    except OSError:
-        log.warning("The worker process could not start; the run goes on without it.")
-        log.debug("Worker start failed", exc_info=True)
-        return None
+    # Kernels start (and import pandas and selfeval) on the idle core while this
+    # process reads the extract and computes the measures.
+    with KernelSupply(
+        len(sections),
+        sections[0].notebook.parent,
+        modules=PACK_IMPORTS,
+        ahead=max(1, options.jobs),
+    ) as supply:
+        return _run_pack_with(options, workspace, extract_dir, sections, supply, started)
 
 
 def _run_pack_with(
     options: RunOptions,
+    workspace: Workspace,
     extract_dir: Path,
     sections: list[Section],
     supply: KernelSupply,
@@ -221,14 +166,17 @@ def _run_pack_with(
 ) -> RunResult:
     from selfeval import publish
 
-    root = Path(options.rendered_root) if options.rendered_root else rendered_dir()
+    root = Path(options.rendered_root) if options.rendered_root else workspace.rendered
     root.mkdir(parents=True, exist_ok=True)
     publish.remove_stale_build_dirs(root)
     provisional_period = (options.period_end or date.today()).isoformat()
     build = publish.new_build_dir(root, provisional_period)
-    handler = _start_log(build / "run.log")
+    redactor = Redactor()
+    handler = _start_log(build / "run.log", redactor)
     try:
-        result = _run_in(build, root, extract_dir, sections, options, started, supply)
+        result = _run_in(
+            build, root, workspace, extract_dir, sections, options, started, supply, redactor
+        )
     except KeyboardInterrupt:
         log.warning("Interrupted: the last published pack is unchanged.")
         publish.cleanup_build_dir(build)
@@ -257,15 +205,22 @@ def _run_pack_with(
 def _run_in(
     build: Path,
     root: Path,
+    workspace: Workspace,
     extract_dir: Path,
     sections: list[Section],
     options: RunOptions,
     started: float,
-    supply: KernelSupply | None = None,
+    supply: KernelSupply | None,
+    redactor: Redactor,
 ) -> RunResult:
     from selfeval import publish
     from selfeval.extract import load_extract
-    from selfeval.measures import load_catalogue
+    from selfeval.measures import (
+        MEASURE_STATUS_FILE,
+        blank_reasons,
+        compute_measures_with_status,
+        load_catalogue,
+    )
     from selfeval.measures.context import resolve_period_end
     from selfeval.protect import (
         SENSITIVE_COLUMNS,
@@ -274,20 +229,20 @@ def _run_in(
         stored_identifying_values,
     )
 
-    settings = load_settings()
-    worker = supply.worker if supply is not None else None
+    settings = workspace.settings()
+    store = workspace.store(extract_dir)
     log.info("selfeval %s: extract %s", __version__, extract_dir)
     _say(f"Reading the extract {extract_dir} ...")
-    extract = load_extract(extract_dir)
-    withheld_cache = _store_file(extract_dir, "withheld.pickle")
-    _LOG_REDACTOR.values = stored_identifying_values(
+    extract = load_extract(extract_dir, store_root=workspace.store_root)
+    withheld_cache = store / "withheld.pickle"
+    redactor.values = stored_identifying_values(
         extract.tables, SENSITIVE_COLUMNS, withheld_cache, extract.inputs
     )
     period_end = resolve_period_end(options.period_end, extract.extract_date)  # later: exit 2
     log.info("Period end %s (extract date %s)", period_end, extract.extract_date)
 
     quality = extract.quality
-    published_quality = redact_values(quality, _LOG_REDACTOR.values)
+    published_quality = redact_values(quality, redactor.values)
     neutralise_formulas(published_quality).to_csv(build / "data_quality.csv", index=False)
     unusable = unusable_tables(extract.summary)
     for table in unusable:
@@ -295,22 +250,23 @@ def _run_in(
 
     _say("Computing measures ...")
     t0 = time.monotonic()
-    catalogue = load_catalogue()
-    measures = keyed(
-        _store_file(extract_dir, f"measures-{period_end.isoformat()}.pickle"),
+    catalogue = load_catalogue(workspace.params / "measures.yaml")
+    measures, status = keyed(
+        store / f"measures-{period_end.isoformat()}.pickle",
         (extract.inputs, period_end, repr(settings), repr(catalogue), package_fingerprint()),
-        lambda: _compute_measures(
+        lambda: compute_measures_with_status(
             extract.tables,
-            extract_dir,
             period_end,
-            settings,
-            catalogue,
-            worker,
-            extract.extract_date,
+            settings=settings,
+            catalogue=catalogue,
+            extract_date=extract.extract_date,
         ),
     )
-    if worker is not None:
-        worker.no_more_jobs()
+    # why each measure without figures has none (pages say so instead of a bare blank)
+    status = status.assign(why=status["measure_id"].map(blank_reasons(status)).fillna(""))
+    neutralise_formulas(status[["measure_id", "status", "why"]]).to_csv(
+        build / MEASURE_STATUS_FILE, index=False
+    )
     if options.suppress_below:
         from selfeval.protect import suppress_small_numbers
 
@@ -332,9 +288,10 @@ def _run_in(
         **pack_info,
         "extract_dir": str(extract_dir),
         "suppress_below": options.suppress_below,
+        "workspace": str(workspace.root),
     }
     (build / "run.json").write_text(json.dumps(run_context, indent=2), encoding="utf-8")
-    _precompute_pages(build, period_end, extract_dir)
+    _precompute_pages(build, period_end, extract_dir, workspace)
 
     nav = [publish.NavItem("Home", "index.html")] + [
         publish.NavItem(s.title, s.href) for s in sections
@@ -363,7 +320,7 @@ def _run_in(
         sections=[
             publish.SectionResult(s.title, s.href, s.status, s.seconds, s.message) for s in sections
         ],
-        summary_html=index_summary(period_end, extract_dir, build),
+        summary_html=index_summary(period_end, extract_dir, build, workspace),
         extra_links=extra_links,
     )
     if options.pdf:
@@ -401,47 +358,16 @@ def _run_in(
         stray.unlink()
     published = publish.publish_atomically(build, root, period_end.isoformat())
     # History changes only after a successful publish, so a failed run leaves it untouched.
-    record_history(measures, period_end, extract_dir)
+    record_history(measures, period_end, extract_dir, workspace)
     _say(f"Published {published / 'index.html'}")
     if failed:
         _say(f"{len(failed)} section(s) could not be produced: see {published / 'run.log'}")
     return RunResult(exit_code, published, sections, unusable)
 
 
-#: the part of the measures the worker computes on a first run while this process does the rest
-#: (less than half: it reads the extract's store first, and runs at a lower priority)
-WORKER_SHARE_OF_MEASURES = 0.4
-
-
-def _compute_measures(
-    tables: Mapping[str, pd.DataFrame],
-    extract_dir: Path,
-    period_end: date,
-    settings: Settings,
-    catalogue: Catalogue,
-    worker: Worker | None,
-    extract_date: date | None = None,
-) -> pd.DataFrame:
-    """The measures; with a worker (a first run) the first part of the catalogue is computed
-    there, while this process computes the rest and the kernels wait ready."""
-    from selfeval.measures import compute_measures
-    from selfeval.measures.engine import (
-        combine_measures,
-        measure_frames,
-        measure_frames_from_store,
-    )
-
-    if worker is None:
-        return compute_measures(
-            tables, period_end, settings=settings, catalogue=catalogue, extract_date=extract_date
-        )
-    first, rest = catalogue.split(WORKER_SHARE_OF_MEASURES)
-    job = worker.submit(measure_frames_from_store, extract_dir, period_end, settings, first)
-    computed_here = measure_frames(tables, period_end, settings, rest, extract_date)
-    return combine_measures([*job.result(), *computed_here])
-
-
-def _precompute_pages(build: Path, period_end: date, extract_dir: Path) -> None:
+def _precompute_pages(
+    build: Path, period_end: date, extract_dir: Path, workspace: Workspace
+) -> None:
     """Parse the pages' shared inputs and evaluate every page's measure lines once, for all the
     kernels (a cache: never fatal)."""
     from selfeval.pages.context import write_page_inputs
@@ -449,33 +375,12 @@ def _precompute_pages(build: Path, period_end: date, extract_dir: Path) -> None:
 
     t0 = time.monotonic()
     try:
-        write_page_inputs(build)
-        kept = _store_file(extract_dir, f"lines-{period_end.isoformat()}.pickle")
-        write_line_results(period_end, extract_dir, build, kept)
+        write_page_inputs(build, workspace)
+        write_line_results(period_end, extract_dir, build, workspace)
     except Exception:  # noqa: BLE001 - the notebooks evaluate their lines themselves instead
         log.warning("Page precompute failed (pages evaluate lines):\n%s", traceback.format_exc())
         return
     log.info("Page lines evaluated in %.1fs", time.monotonic() - t0)
-
-
-def _store_file(extract_dir: Path, name: str) -> Path | None:
-    """A file in the extract's parquet store (None when there is no store)."""
-    root = default_store_root()
-    return store_path(extract_dir, root) / name if root is not None else None
-
-
-def compile_package() -> None:
-    """Write selfeval's bytecode once, so each notebook kernel imports it without recompiling.
-
-    These machines set PYTHONDONTWRITEBYTECODE, so without this every kernel compiles the package
-    from source. Up-to-date files are skipped; a read-only install is left as it is.
-    """
-    import compileall
-
-    try:
-        compileall.compile_dir(str(Path(__file__).parent), quiet=2)
-    except OSError:
-        log.info("Could not write bytecode for selfeval; kernels will compile it themselves.")
 
 
 def _execute_and_render(
@@ -593,19 +498,21 @@ def _execute_notebook(
             shutdown_kernel="immediate",
             km=kernel,
         )
-        if supply is not None and supply.worker is not None:
-            supply.worker.fill(notebook, timeout)
         return notebook
     finally:
         if kernel is not None:
             stop_kernel(kernel)
 
 
-def record_history(measures: pd.DataFrame, period_end: date, extract_dir: Path) -> None:
+def record_history(
+    measures: pd.DataFrame, period_end: date, extract_dir: Path, workspace: Workspace
+) -> None:
     """Keep this run's measures in the history store (keyed by period end and extract)."""
     from selfeval.measures.history import update_history
 
-    update_history(measures, period_end=period_end, extract_id=extract_dir.name)
+    update_history(
+        measures, period_end=period_end, extract_id=extract_dir.name, root=workspace.history
+    )
 
 
 def describe_failure(error: BaseException) -> str:
@@ -710,12 +617,16 @@ def write_quality_page(build: Path, summary: pd.DataFrame, quality: pd.DataFrame
     )
 
 
-def index_summary(period_end: date, extract_dir: Path, build: Path) -> str | None:
+def index_summary(
+    period_end: date, extract_dir: Path, build: Path, workspace: Workspace | None = None
+) -> str | None:
     """The front page's summary (priorities at a glance, notable changes), or None on failure."""
     from selfeval import pages
 
     try:
-        ctx = pages.load_context(period_end.isoformat(), str(extract_dir), "summary", str(build))
+        ctx = pages.load_context(
+            period_end.isoformat(), str(extract_dir), "summary", str(build), workspace=workspace
+        )
         return pages.index_summary_html(ctx)
     except Exception:  # noqa: BLE001 - the index still links to the summary page
         log.warning("The front-page summary could not be built:\n%s", traceback.format_exc())
@@ -745,7 +656,7 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
-class _Redactor(logging.Filter):
+class Redactor(logging.Filter):
     """Withholds the extract's identifying values (ids, dates of birth, postcodes, worker
     names) from every log record, tracebacks included: run.log is published with the pack."""
 
@@ -762,14 +673,11 @@ class _Redactor(logging.Filter):
         return True
 
 
-_LOG_REDACTOR = _Redactor()
-
-
-def _start_log(path: Path) -> logging.Handler:
+def _start_log(path: Path, redactor: Redactor) -> logging.Handler:
+    """The run's log file, its records passed through this run's `redactor`."""
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    _LOG_REDACTOR.values = None
-    handler.addFilter(_LOG_REDACTOR)
+    handler.addFilter(redactor)
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     return handler

@@ -60,7 +60,7 @@ def validate_command(
 
     Returns 0 when there are no errors, 1 when there are, 2 when the folder cannot be used.
     """
-    from selfeval.extract import load_extract
+    from selfeval.extract.load import load_extract
 
     out = stream or sys.stdout
     try:

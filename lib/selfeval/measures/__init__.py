@@ -18,9 +18,12 @@ from selfeval.measures.command import measures_command
 from selfeval.measures.context import Context, build_periods, working_days
 from selfeval.measures.engine import (
     MEASURE_COLUMNS,
+    MEASURE_STATUS_FILE,
+    blank_reasons,
     compute_measures,
     compute_measures_with_status,
     latest,
+    read_measure_status,
     read_measures,
     trend,
     write_measures,
@@ -29,6 +32,7 @@ from selfeval.measures.registry import REGISTRY, MeasureUnavailable, measure
 
 __all__ = [
     "MEASURE_COLUMNS",
+    "MEASURE_STATUS_FILE",
     "REGISTRY",
     "Catalogue",
     "Context",
@@ -36,6 +40,7 @@ __all__ = [
     "MeasureUnavailable",
     "all_benchmarks",
     "benchmarks_for",
+    "blank_reasons",
     "build_periods",
     "catalogue_html",
     "catalogue_markdown",
@@ -46,6 +51,7 @@ __all__ = [
     "measure",
     "measures_command",
     "rag_status",
+    "read_measure_status",
     "read_measures",
     "trend",
     "working_days",

@@ -121,17 +121,6 @@ class Catalogue:
     def ids(self) -> list[str]:
         return list(self.measures)
 
-    def split(self, share: float) -> tuple[Catalogue, Catalogue]:
-        """The first `share` of the measures (in file order) and the rest, as two catalogues:
-        their measures, computed apart and put one after the other, are the whole's."""
-        ids = self.ids
-        cut = round(len(ids) * share)
-        first, rest = ids[:cut], ids[cut:]
-        return (
-            Catalogue({i: self.measures[i] for i in first}, self.path),
-            Catalogue({i: self.measures[i] for i in rest}, self.path),
-        )
-
     def for_priority(self, priority_id: str) -> list[MeasureDef]:
         return [m for m in self if m.priority == priority_id]
 

@@ -19,12 +19,15 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from selfeval import dfe_la
-from selfeval.measures.catalogue import Catalogue, MeasureDef
+
+# measures are catalogue entries (selfeval.measures.catalogue.MeasureDef, which imports this
+# module for the definitions page): typed Any here so the two do not import each other
 
 BANDS = "ABCD"
 SERIES_COLUMNS = ["year", "level", "old_la_code", "la_name", "region_name", "value"]
@@ -35,7 +38,7 @@ def year_label(year: int) -> str:
     return f"{year - 1}-{str(year)[-2:]}"
 
 
-def published(mdef: MeasureDef, folder: Path | None = None) -> pd.DataFrame:
+def published(mdef: Any, folder: Path | None = None) -> pd.DataFrame:
     """Every published figure of a measure: year (ending 31 March), level (Local authority,
     Regional, National), old_la_code (int, LAs only), la_name, region_name and value."""
     spec = mdef.dfe_la
@@ -163,7 +166,7 @@ def _nan_none(x: float) -> float | None:
 
 
 def compare(
-    mdef: MeasureDef,
+    mdef: Any,
     code: int,
     neighbours: Iterable[int],
     *,
@@ -201,7 +204,7 @@ def compare(
 
 
 def trend(
-    mdef: MeasureDef, code: int, neighbours: Iterable[int], folder: Path | None = None
+    mdef: Any, code: int, neighbours: Iterable[int], folder: Path | None = None
 ) -> pd.DataFrame:
     """Per published year: ours, the neighbours' simple mean (and how many published) and
     England."""
@@ -227,7 +230,7 @@ def trend(
     return pd.DataFrame(rows)
 
 
-def all_values(mdef: MeasureDef, year: int, folder: Path | None = None) -> pd.Series:
+def all_values(mdef: Any, year: int, folder: Path | None = None) -> pd.Series:
     """Every council's published figure for `year`, indexed by old LA code (for the strip)."""
     series = published(mdef, folder)
     las = series[(series["year"] == year) & (series["level"] == dfe_la.LA)]
@@ -256,7 +259,7 @@ COMPARISON_COLUMNS = [
 
 
 def comparisons(
-    catalogue: Catalogue,
+    catalogue: Any,
     code: int,
     neighbours: Iterable[int],
     measure_ids: Iterable[str] | None = None,

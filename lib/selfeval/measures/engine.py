@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from pandas._libs import lib
 
+from selfeval.bank_holidays import BankHolidaysNotCovered
 from selfeval.config import Settings, load_settings
 from selfeval.measures.catalogue import Catalogue, MeasureDef, load_catalogue
 from selfeval.measures.context import Context, build_periods, latest_only_reason
@@ -33,6 +34,8 @@ MEASURE_COLUMNS = [
     "polarity",
 ]
 STATUS_COLUMNS = ["measure_id", "status", "source", "rows", "why"]
+#: the run's measure status (measure_id, status, why) beside measures.csv
+MEASURE_STATUS_FILE = "measure_status.csv"
 _PERIOD_ORDER = {"month": 0, "quarter": 1, "snapshot": 2}
 
 
@@ -62,37 +65,6 @@ def compute_measures(
     return measures
 
 
-def measure_frames_from_store(
-    extract_dir: Path, period_end: date, settings: Settings, catalogue: Catalogue
-) -> list[pd.DataFrame]:
-    """`measure_frames` on an extract already in its store, read afresh: for a second process
-    computing part of the catalogue (`Catalogue.split`) beside the runner."""
-    from selfeval.extract import load_extract
-
-    extract = load_extract(extract_dir)
-    return measure_frames(
-        extract.tables, period_end, settings, catalogue, extract_date=extract.extract_date
-    )
-
-
-def measure_frames(
-    tables: Mapping[str, pd.DataFrame],
-    period_end: date,
-    settings: Settings,
-    catalogue: Catalogue,
-    extract_date: date | None = None,
-) -> list[pd.DataFrame]:
-    """Each computed measure's rows, in catalogue order (`combine_measures` joins them)."""
-    frames, _ = _compute(tables, period_end, settings, catalogue, extract_date)
-    return frames
-
-
-def combine_measures(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The measures table from the measures' rows (`measure_frames`), in their order."""
-    measures = pd.concat(frames, ignore_index=True) if frames else _empty()
-    return measures[MEASURE_COLUMNS]
-
-
 def compute_measures_with_status(
     tables: Mapping[str, pd.DataFrame],
     period_end: date,
@@ -106,7 +78,8 @@ def compute_measures_with_status(
     frames, status = _compute(
         tables, period_end, settings or load_settings(), catalogue or load_catalogue(), extract_date
     )
-    return combine_measures(frames), pd.DataFrame(status, columns=STATUS_COLUMNS)
+    measures = pd.concat(frames, ignore_index=True) if frames else _empty()
+    return measures[MEASURE_COLUMNS], pd.DataFrame(status, columns=STATUS_COLUMNS)
 
 
 def _compute(
@@ -154,7 +127,7 @@ def _compute(
             contrib = fn.fn(ctx, periods)
             if ctx.reported_pids is not None:
                 periods = periods[periods["pid"].isin(ctx.reported_pids)]
-        except MeasureUnavailable as exc:
+        except (MeasureUnavailable, BankHolidaysNotCovered) as exc:
             status.append(_status(mdef.id, "unavailable", using, 0, str(exc)))
             continue
         except Exception as exc:  # one broken measure must not take the run down
@@ -469,3 +442,20 @@ def trend(measures: pd.DataFrame, measure_id: str, breakdown: str = "") -> pd.Da
         & (measures["period_type"] == "month")
     ]
     return rows.sort_values("period_end").reset_index(drop=True)
+
+
+def blank_reasons(status: pd.DataFrame) -> dict[str, str]:
+    """Measure id → why it has no figures, for every measure whose status is not `ok`. An error's
+    own message stays in run.log (it may quote a value from the data); pages say only that it
+    failed."""
+    rows = status[status["status"] != "ok"]
+    failed = "the figure could not be computed (see run.log)"
+    why = rows["why"].where(rows["status"] != "error", failed)
+    return dict(zip(rows["measure_id"], why, strict=True))
+
+
+def read_measure_status(path: Path) -> dict[str, str]:
+    """`blank_reasons` of a run's measure_status.csv ({} when the file is absent)."""
+    if not Path(path).is_file():
+        return {}
+    return blank_reasons(pd.read_csv(path, dtype=str, keep_default_na=False))

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from selfeval.bank_holidays import holidays_spanning
 from selfeval.config import reference_file
-from selfeval.measures.context import holidays_spanning
 
 AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("Under 1", 0, 0),

@@ -260,8 +260,7 @@ def how_we_compare_html(ctx: Any, results: Iterable[Any] = ()) -> str:
 
 def compare_chart_for(ctx: Any) -> Any | None:
     """The page's "How we compare" chart (None when no measure can be ranked)."""
-    from selfeval.charts import compare_strips
-    from selfeval.compare_chart import Strip
+    from selfeval.charts import Strip, compare_strips
     from selfeval.measures.comparison import all_values
 
     comp = page_comparisons(ctx)
@@ -291,6 +290,7 @@ def compare_chart_for(ctx: Any) -> Any | None:
         tuple(strips),
         title=f"How we compare: {ctx.settings.local_authority} among every council in England",
         la_name=ctx.settings.local_authority,
+        keep_in=getattr(ctx, "chart_folder", None),
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from selfeval.config import Priority, Settings, data_dir, load_settings, params_dir, read_yaml
+from selfeval.config import Priority, Settings, Workspace, params_dir, read_yaml
 from selfeval.errors import UserError
 
 log = logging.getLogger("selfeval.pages")
@@ -49,6 +49,10 @@ class PageContext:
     run_info: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # things the reader should know (plain English)
     line_results: dict[str, Any] = field(default_factory=dict)  # evaluated lines, see evaluate()
+    chart_folder: Path | None = None  # where this page's charts are kept (beside the store)
+    workspace: Workspace | None = None  # the project the page belongs to
+    # measure id → why it has no figures this run (not computable, unavailable, error)
+    measure_status: dict[str, str] = field(default_factory=dict)
 
     def evaluate(
         self,
@@ -80,7 +84,8 @@ class PageContext:
             try:
                 from selfeval.measures.history import read_history
 
-                self._history = read_history()
+                ws = self.workspace or Workspace.find()
+                self._history = read_history(ws.history)
             except Exception:  # noqa: BLE001 - history is optional context
                 self._history = None
         return self._history
@@ -127,12 +132,11 @@ def ilacs_judgements(config: dict[str, Any] | None = None) -> dict[str, str]:
     return dict(config.get("ilacs_judgements") or {})
 
 
-def resolve_extract_dir(extract_dir: str | Path = "") -> Path:
+def resolve_extract_dir(extract_dir: str | Path = "", workspace: Workspace | None = None) -> Path:
     """The extract folder: the one given, else latest data/extracts/<date>/, else the latest
     data/sample/<date>/ (the same rule as `selfeval run`)."""
-    from selfeval.runner import resolve_extract_dir as runner_resolve
-
-    return runner_resolve(Path(extract_dir) if str(extract_dir or "").strip() else None)
+    workspace = workspace or Workspace.find()
+    return workspace.extract_dir(Path(extract_dir) if str(extract_dir or "").strip() else None)
 
 
 def parse_period_end(value: str | date | None) -> date | None:
@@ -162,12 +166,15 @@ def normalise_measures(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def commentary_path(period_end: date, priority_id: str) -> Path:
-    return params_dir() / "commentary" / period_end.isoformat() / f"{priority_id}.md"
+def commentary_path(period_end: date, priority_id: str, params: Path | None = None) -> Path:
+    params = params or params_dir()
+    return params / "commentary" / period_end.isoformat() / f"{priority_id}.md"
 
 
-def read_commentary(period_end: date, priority_id: str) -> tuple[str | None, Path]:
-    path = commentary_path(period_end, priority_id)
+def read_commentary(
+    period_end: date, priority_id: str, params: Path | None = None
+) -> tuple[str | None, Path]:
+    path = commentary_path(period_end, priority_id, params)
     if path.is_file():
         text = path.read_text(encoding="utf-8-sig").strip()
         return (text or None), path
@@ -199,16 +206,13 @@ class StoreTables(Mapping[str, pd.DataFrame]):
         return name in self._names
 
 
-def stored_extract(folder: Path) -> SimpleNamespace | None:
+def stored_extract(folder: Path, store_root: Path) -> SimpleNamespace | None:
     """The extract as the runner just stored it (tables read lazily), without hashing the inputs
     or reading every table again; None when there is no usable store (then read the extract)."""
     from selfeval import __version__
-    from selfeval.extract.store import STORE_FORMAT, default_store_root, store_path
+    from selfeval.extract.store import STORE_FORMAT, store_path
 
-    root = default_store_root()
-    if root is None:
-        return None
-    path = store_path(folder, root)
+    path = store_path(folder, store_root)
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         if (
@@ -240,34 +244,48 @@ def load_context(
     extract_dir: str | Path = "",
     priority_id: str = SUMMARY_ID,
     output_dir: str | Path = "",
+    *,
+    workspace: Workspace | None = None,
 ) -> PageContext:
     """Resolve a page's inputs from the notebook parameters.
 
     - extract_dir "" = the latest extract (data/extracts/<date>/, else data/sample/<date>/);
     - period_end "" = the extract date of that extract;
     - output_dir: the runner's build folder; its measures.csv and data_quality.csv are used when
-      present, otherwise the measures are computed here (so the notebook runs on its own).
+      present, otherwise the measures are computed here (so the notebook runs on its own);
+    - workspace: the project (default: the runner's, named in the build's run.json, else
+      `Workspace.find()`).
     """
     from selfeval.extract import load_extract
-    from selfeval.measures import compute_measures, load_catalogue, read_measures
+    from selfeval.measures import (
+        MEASURE_STATUS_FILE,
+        blank_reasons,
+        compute_measures_with_status,
+        load_catalogue,
+        read_measure_status,
+        read_measures,
+    )
     from selfeval.plan import load_plan
 
-    settings = load_settings()
-    if priority_id != SUMMARY_ID:
-        settings.priority(priority_id)  # clear error for an unknown id
     out_dir = Path(output_dir) if str(output_dir or "").strip() else None
     run_info: dict[str, Any] = {}
     if out_dir is not None and (out_dir / "run.json").is_file():
         run_info = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
+    workspace = workspace or Workspace.find(run_info.get("workspace"))
+    settings = workspace.settings()
+    if priority_id != SUMMARY_ID:
+        settings.priority(priority_id)  # clear error for an unknown id
     if not str(extract_dir or "").strip() and run_info.get("extract_dir"):
         extract_dir = run_info["extract_dir"]
-    folder = resolve_extract_dir(extract_dir)
+    folder = resolve_extract_dir(extract_dir, workspace)
     runner_built = (
         bool(run_info)
         and out_dir is not None
         and all((out_dir / name).is_file() for name in ("measures.csv", "data_quality.csv"))
     )
-    extract = (runner_built and stored_extract(folder)) or load_extract(folder)
+    extract = (runner_built and stored_extract(folder, workspace.store_root)) or load_extract(
+        folder, store_root=workspace.store_root
+    )
     period = parse_period_end(period_end) or parse_period_end(run_info.get("period_end"))
     period = period or extract.extract_date
     notes: list[str] = []
@@ -276,28 +294,31 @@ def load_context(
     if shared is not None:
         config, plan, catalogue = shared.page_config, shared.plan, shared.catalogue
         measures, quality = shared.measures, shared.quality
+        status = read_measure_status(out_dir / MEASURE_STATUS_FILE) if out_dir else {}
     else:
-        config = load_page_config()
-        catalogue = load_catalogue()
+        config = load_page_config(workspace.params / "pages.yaml")
+        catalogue = load_catalogue(workspace.params / "measures.yaml")
         measures_csv = out_dir / "measures.csv" if out_dir else None
         if measures_csv is not None and measures_csv.is_file():
             measures = read_measures(measures_csv)
+            status = read_measure_status(out_dir / MEASURE_STATUS_FILE)
         else:
-            measures = compute_measures(
+            measures, status_frame = compute_measures_with_status(
                 extract.tables,
                 period,
                 settings=settings,
                 catalogue=catalogue,
                 extract_date=extract.extract_date,
             )
+            status = blank_reasons(status_frame)
         measures = normalise_measures(measures)
         quality_csv = out_dir / "data_quality.csv" if out_dir else None
         if quality_csv is not None and quality_csv.is_file():
             quality = read_quality_csv(quality_csv)
         else:
             quality = extract.quality
-        plan = load_plan()
-    commentary, path = read_commentary(period, priority_id)
+        plan = load_plan(workspace.params, settings=settings)
+    commentary, path = read_commentary(period, priority_id, workspace.params)
     line_results = read_line_results(out_dir) if runner_built else {}
     return PageContext(
         priority_id=priority_id,
@@ -319,7 +340,16 @@ def load_context(
         run_info=run_info,
         notes=notes,
         line_results=line_results,
+        chart_folder=chart_folder(folder, workspace),
+        workspace=workspace,
+        measure_status=status,
     )
+
+
+def chart_folder(extract_folder: Path, workspace: Workspace) -> Path | None:
+    """Where the charts drawn from an extract are kept: beside its store (None without one)."""
+    store = workspace.store(extract_folder)
+    return store / "charts" if store.is_dir() else None
 
 
 LINE_RESULTS_FILE = "line_results.pickle"
@@ -342,17 +372,18 @@ def read_quality_csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def write_page_inputs(out_dir: Path) -> Path:
+def write_page_inputs(out_dir: Path, workspace: Workspace | None = None) -> Path:
     """Parse the build's shared page inputs once and keep them in the build folder."""
     import pickle
 
     from selfeval.measures import load_catalogue, read_measures
     from selfeval.plan import load_plan
 
+    workspace = workspace or Workspace.find()
     inputs = PageInputs(
-        page_config=load_page_config(),
-        plan=load_plan(),
-        catalogue=load_catalogue(),
+        page_config=load_page_config(workspace.params / "pages.yaml"),
+        plan=load_plan(workspace.params, settings=workspace.settings()),
+        catalogue=load_catalogue(workspace.params / "measures.yaml"),
         measures=normalise_measures(read_measures(out_dir / "measures.csv")),
         quality=read_quality_csv(out_dir / "data_quality.csv"),
     )
@@ -388,8 +419,9 @@ def _read_pickle(path: Path | None) -> Any:
         return None
 
 
-def default_data_hint() -> str:
+def default_data_hint(workspace: Workspace | None = None) -> str:
+    data = (workspace or Workspace.find()).data
     return (
-        f"No extract was found in {data_dir() / 'extracts'} or {data_dir() / 'sample'}: "
+        f"No extract was found in {data / 'extracts'} or {data / 'sample'}: "
         "create the sample with `selfeval sample-data data/sample`."
     )

@@ -13,6 +13,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from selfeval import charts
+from selfeval.config import Workspace
 from selfeval.pages import context
 from selfeval.pages import sections as sx
 from selfeval.pages import summary as sm
@@ -21,13 +22,17 @@ from selfeval.pages.html import bullets, esc, html_table, paragraph
 
 
 def load_context(
-    period_end: str = "", extract_dir: str = "", priority_id: str = SUMMARY_ID, output_dir: str = ""
+    period_end: str = "",
+    extract_dir: str = "",
+    priority_id: str = SUMMARY_ID,
+    output_dir: str = "",
+    *,
+    workspace: Workspace | None = None,
 ) -> PageContext:
-    """A notebook's page context (`context.load_context`); the page's charts are kept beside
-    the extract's store, so a rerun on the same extract draws none of them again."""
-    ctx = context.load_context(period_end, extract_dir, priority_id, output_dir)
-    charts.keep_charts_in(charts.kept_folder(ctx.extract_dir) if ctx.extract_dir else None)
-    return ctx
+    """A notebook's page context (`context.load_context`)."""
+    return context.load_context(
+        period_end, extract_dir, priority_id, output_dir, workspace=workspace
+    )
 
 
 def show_html(fragment: str) -> None:
@@ -121,6 +126,7 @@ def show_team_breakdowns(ctx: PageContext) -> None:
             unit=line.unit,
             target=line.target,
             rag="_rag",
+            keep_in=ctx.chart_folder,
         )
         show_chart(chart, "")
         caption = f"{heading}, quarter ending {sx._date(ctx.period_end)}"
@@ -145,6 +151,7 @@ def show_audits(ctx: PageContext) -> None:
                 unit="pct",
                 target=70,
                 rag="RAG",
+                keep_in=ctx.chart_folder,
             )
         )
 
@@ -168,7 +175,11 @@ def show_cohort_profiles(ctx: PageContext) -> None:
             continue
         ag = prof.age_gender
         if ag is not None and ag.to_numpy().sum():
-            show_chart(charts.back_to_back(ag, title=f"{prof.title} by age and gender"))
+            show_chart(
+                charts.back_to_back(
+                    ag, title=f"{prof.title} by age and gender", keep_in=ctx.chart_folder
+                )
+            )
         if prof.ethnicity is not None:
             show_html(
                 sx.counts_table_html(
@@ -184,6 +195,7 @@ def show_cohort_profiles(ctx: PageContext) -> None:
                     value="Children",
                     title=f"{prof.title} by source",
                     unit="count",
+                    keep_in=ctx.chart_folder,
                 )
             )
         for spec, bands in prof.timeliness:
@@ -197,6 +209,7 @@ def show_cohort_profiles(ctx: PageContext) -> None:
                     count="Count",
                     unit_label=spec.unit,
                     beyond=late_bands(band_spec),
+                    keep_in=ctx.chart_folder,
                 )
             )
 
@@ -223,7 +236,7 @@ def show_objectives(ctx: PageContext) -> None:
 def show_measures_that_matter(ctx: PageContext) -> None:
     from selfeval.plan import load_measures_that_matter
 
-    items = load_measures_that_matter()
+    items = load_measures_that_matter(ctx.workspace.params if ctx.workspace else None)
     frame = sm.measures_that_matter_frame(
         items,
         ctx.catalogue,
@@ -256,7 +269,7 @@ def show_priority_overview(ctx: PageContext) -> None:
         )
         + html_table(frame, caption="Priorities: RAG, trend, assurance and actions")
     )
-    show_chart(charts.overview_heatmap(sm.heatmap_frame(frame)))
+    show_chart(charts.overview_heatmap(sm.heatmap_frame(frame), keep_in=ctx.chart_folder))
 
 
 def _overview(ctx: PageContext, data: sm.SummaryData) -> pd.DataFrame:

@@ -12,46 +12,34 @@ import pickle
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
-
-from selfeval.cache import (
-    content_digest,
-    package_fingerprint,
-    params_fingerprint,
-    read_kept,
-    write_kept,
-)
-from selfeval.config import params_dir
+from selfeval.config import Workspace, params_dir
 from selfeval.pages.context import LINE_RESULTS_FILE, SUMMARY_ID, load_context
 
 
 def write_line_results(
-    period_end: date, extract_dir: Path, build: Path, kept: Path | None = None
+    period_end: date,
+    extract_dir: Path,
+    build: Path,
+    workspace: Workspace | None = None,
 ) -> Path:
-    """Evaluate the lines of every page of this build and write them to the build folder.
-
-    With ``kept`` (a file beside the extract's store), lines evaluated by an earlier run on
-    the same measures, history and code are reused and only new lines are evaluated.
-    """
+    """Evaluate the lines of every page of this build and write them to the build folder."""
     from selfeval.pages import sections as sx
     from selfeval.pages import summary as sm
     from selfeval.plan import load_measures_that_matter
 
-    ctx = load_context(period_end.isoformat(), str(extract_dir), SUMMARY_ID, str(build))
-    key = line_results_key(ctx.measures, ctx.history, period_end)
+    ctx = load_context(
+        period_end.isoformat(), str(extract_dir), SUMMARY_ID, str(build), workspace=workspace
+    )
+    params = ctx.workspace.params if ctx.workspace else params_dir()
     path = build / LINE_RESULTS_FILE
-    ctx.line_results.clear()  # not a build's earlier file: what is kept, or nothing
-    ctx.line_results.update(read_kept(kept, key, {}))
-    if ctx.line_results:  # every line of every page, evaluated from the same inputs
-        _write(path, ctx.line_results)
-        return path
+    ctx.line_results.clear()  # not a build's earlier file: evaluated afresh
     for priority in ctx.settings.priorities:
         page = dataclasses.replace(ctx, priority_id=priority.id)  # shares ctx.line_results
         page._history = ctx.history  # type: ignore[attr-defined]
         _ = sx.page_data(page).results
     _ = sm.summary_data(ctx).results_by_priority
     sm.measures_that_matter_frame(
-        load_measures_that_matter(),
+        load_measures_that_matter(params),
         ctx.catalogue,
         ctx.measures,
         ctx.period_end,
@@ -59,22 +47,9 @@ def write_line_results(
         evaluate=lambda line: ctx.evaluate(line, with_history=False),
     )
     _write(path, ctx.line_results)
-    write_kept(kept, key, ctx.line_results)
     return path
 
 
 def _write(path: Path, line_results: dict) -> None:
     with path.open("wb") as handle:
         pickle.dump(line_results, handle, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def line_results_key(measures: pd.DataFrame, history: pd.DataFrame | None, period_end: date) -> str:
-    """A digest of everything the evaluated lines of the pages depend on: the measures, the
-    history (not when each record was computed: every run records its own period again), the
-    period end, selfeval's own files and the params (which lines each page has; not the
-    commentary)."""
-    if history is not None:
-        history = history.drop(columns=["computed_at"], errors="ignore")
-    return content_digest(
-        measures, history, period_end, package_fingerprint(), params_fingerprint(params_dir())
-    )

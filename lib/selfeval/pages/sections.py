@@ -101,7 +101,7 @@ def benchmark_map(ctx: PageContext, measure_ids: Iterable[str]) -> dict[str, dic
     try:
         from selfeval.measures import benchmarks_for
 
-        frame = benchmarks_for(sorted(set(measure_ids)))
+        frame = benchmarks_for(sorted(set(measure_ids)), catalogue=ctx.catalogue)
     except Exception:  # noqa: BLE001 - benchmarks are optional context, never fatal
         return {}
     if frame is None or len(frame) == 0:
@@ -243,6 +243,7 @@ def missing_evidence_html(ctx: PageContext, data: PageData | None = None) -> str
             continue
         entry = mv.catalogue_entry(ctx.catalogue, r.line.measure_id)
         why = entry.get("why") if entry.get("computable") is False else None
+        why = why or ctx.measure_status.get(r.line.measure_id)
         if why:
             items.append(f"{r.line.label}: {why}")
         else:
@@ -343,7 +344,13 @@ def spc_charts(ctx: PageContext, limit: int = 4) -> list[ChartItem]:
 
     items = []
     for r in key_measure_results(ctx, limit):
-        chart = charts.spc_chart(r.spc, title=r.line.label, unit=r.line.unit, target=r.target)
+        chart = charts.spc_chart(
+            r.spc,
+            title=r.line.label,
+            unit=r.line.unit,
+            target=r.target,
+            keep_in=ctx.chart_folder,
+        )
         items.append(ChartItem(chart, r.spc.attrs.get("summary", "")))
     return items
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from selfeval.measures.context import holidays_spanning
+from selfeval.bank_holidays import holidays_spanning
 
 DAY = np.timedelta64(1, "D")
 NAT = np.datetime64("NaT", "D")
