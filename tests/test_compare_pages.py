@@ -137,6 +137,10 @@ def test_trend_columns_of_ours_and_the_neighbours(catalogue):
     assert text.startswith(f"{t['year_label'].iloc[0]} to 2024-25: ")
     assert text.endswith("22.8, " + f"{ours[2024]:.1f}" + ", 20.2")
     assert frame.iloc[0]["Neighbours' trend"].endswith(", 21.0")
+    counts = t.head(3).assign(ours=[0.0, 1000.0, 2000.0])  # counts stay whole numbers
+    assert cv.trend_text(counts, "ours") == (
+        f"{t['year_label'].iloc[0]} to {t['year_label'].iloc[2]}: 0, 1,000, 2,000"
+    )
     missing = t.assign(ours=float("nan"))
     assert cv.trend_text(missing, "ours") == ""
 

@@ -97,7 +97,9 @@ def trend_text(trend: pd.DataFrame, column: str) -> str:
     """'2020-21 to 2024-25: 28.0, 18.1, 22.8, 23.5, 20.2' ('-' for a year not published)."""
     if trend is None or trend.empty:
         return ""
-    values = ["-" if is_missing(v) else f"{float(v):,.1f}" for v in trend[column]]
+    known = [float(v) for v in trend[column] if not is_missing(v)]
+    decimals = 0 if known and all(v.is_integer() for v in known) else 1  # counts stay whole
+    values = ["-" if is_missing(v) else f"{float(v):,.{decimals}f}" for v in trend[column]]
     if all(v == "-" for v in values):
         return ""
     span = f"{trend['year_label'].iloc[0]} to {trend['year_label'].iloc[-1]}"
