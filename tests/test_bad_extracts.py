@@ -156,15 +156,15 @@ def test_a_run_on_a_bad_extract_publishes_with_the_documented_exit_code(
 
 def test_a_run_writes_csv_outputs_excel_will_not_execute(ok_notebook, tmp_path, monkeypatch):
     folder = build("formulas", tmp_path)
-    real = measures_pkg.compute_measures
+    real = measures_pkg.compute_measures_with_status
 
     def with_formula_breakdown(*args, **kwargs):
-        frame = real(*args, **kwargs)
+        frame, status = real(*args, **kwargs)
         extra = frame.head(1).assign(breakdown=FORMULA)
-        return pd.concat([frame, extra], ignore_index=True)
+        return pd.concat([frame, extra], ignore_index=True), status
 
     # what the run computes its measures with
-    monkeypatch.setattr(measures_pkg, "compute_measures", with_formula_breakdown)
+    monkeypatch.setattr(measures_pkg, "compute_measures_with_status", with_formula_breakdown)
     result = run_pack(
         RunOptions(data=folder, rendered_root=tmp_path / "out", notebooks=[ok_notebook])
     )

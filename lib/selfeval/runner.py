@@ -225,6 +225,7 @@ def _run_in(
     from selfeval.protect import (
         SENSITIVE_COLUMNS,
         neutralise_formulas,
+        redact_text,
         redact_values,
         stored_identifying_values,
     )
@@ -263,7 +264,9 @@ def _run_in(
         ),
     )
     # why each measure without figures has none (pages say so instead of a bare blank)
-    status = status.assign(why=status["measure_id"].map(blank_reasons(status)).fillna(""))
+    # a reason may quote a date from the data (how far a list reaches): withheld like the log's
+    reasons = {k: redact_text(v, redactor.values) for k, v in blank_reasons(status).items()}
+    status = status.assign(why=status["measure_id"].map(reasons).fillna(""))
     neutralise_formulas(status[["measure_id", "status", "why"]]).to_csv(
         build / MEASURE_STATUS_FILE, index=False
     )
