@@ -1,4 +1,4 @@
-"""The `selfeval` command line: run, measures, validate, sample-data."""
+"""The `selfeval` command line: run, measures, validate, sample-data, reference update."""
 
 from __future__ import annotations
 
@@ -82,6 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="cut Annex A Lists 1-8 to the N months before each extract date, as Ofsted asks",
     )
+    reference = sub.add_parser("reference", help="the packaged DfE LA-level reference data")
+    ref_sub = reference.add_subparsers(dest="reference_command", required=True, metavar="ACTION")
+    update = ref_sub.add_parser(
+        "update", help="rebuild the packaged DfE reference from a folder of newer DfE files"
+    )
+    update.add_argument("dir", type=Path, help="folder of DfE files of the same shape")
+    update.add_argument(
+        "--out", type=Path, default=None, help="folder to write (default: the package's)"
+    )
     return parser
 
 
@@ -97,6 +106,22 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted: nothing new was published.", file=sys.stderr)
         return 130
+
+
+def reference_update(src: Path, dest: Path | None = None) -> int:
+    """`selfeval reference update DIR`: rebuild the packaged DfE reference from the columns and
+    rows the catalogue's `dfe_la:` entries use, and say what was written (UserError: exit 2)."""
+    from selfeval import dfe_la
+    from selfeval.measures.catalogue import load_catalogue
+
+    mappings = [m.dfe_la.model_dump() for m in load_catalogue() if m.dfe_la is not None]
+    out = dfe_la.update_reference(src, mappings, dest)
+    info = dfe_la.provenance(out)
+    for name, entry in info["files"].items():
+        years = f", {entry['years']}" if "years" in entry else ""
+        print(f"{name}: {entry['rows']} rows from {entry['source_file']}{years}")
+    print(f"Wrote the DfE reference to {out} ({info['licence']}).")
+    return 0
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -129,6 +154,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from selfeval.sample_data import sample_command
 
         return sample_command(args.dir, args.seed, args.scale, args.list_months)
+    if args.command == "reference":
+        return reference_update(args.dir, args.out)
     raise AssertionError(args.command)  # argparse rejects unknown commands
 
 

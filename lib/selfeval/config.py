@@ -190,9 +190,15 @@ class Settings:
     population_0_17: dict[int, int]
     caseload_target: float
     priorities: tuple[Priority, ...]
+    #: the council's old (3-digit) DfE LA code, e.g. 852 Southampton (None: typed by hand)
+    la_code: int | None = None
+    #: its statistical neighbours' LA codes (the DfE model 2025 unless the council overrides)
+    statistical_neighbours: tuple[int, ...] = ()
 
     def population(self, year: int) -> int:
-        """Population aged 0-17 for a year, else the nearest year given."""
+        """Population aged 0-17 for a year, else the nearest year given. From the DfE reference,
+        year Y holds the ONS mid-year estimate of Y-1, the one DfE divides by for the year ending
+        31 March Y."""
         years = sorted(self.population_0_17)
         nearest = min(years, key=lambda y: (abs(y - year), -y))
         return self.population_0_17[nearest]
@@ -236,15 +242,51 @@ def _title(path: Path) -> str | None:
 @lru_cache(maxsize=4)
 def _load_settings(path: Path) -> Settings:
     raw = read_yaml(path)
+    return settings_from(raw, path)
+
+
+def settings_from(raw: dict, path: Path | str = "params/settings.yaml") -> Settings:
+    """Settings from params/settings.yaml's contents. With `la_code:` the council's name, region,
+    statistical neighbours and 0-17 population per year come from the packaged DfE reference
+    (selfeval.dfe_la); `local_authority`, `region`, `statistical_neighbours` and
+    `population_0_17` given in the file override them. Without `la_code:` they must be given."""
+    profile = None
+    if raw.get("la_code") is not None:
+        from selfeval import dfe_la
+
+        try:
+            code = int(raw["la_code"])
+        except (TypeError, ValueError):
+            raise UserError(
+                f"{path}: la_code: {raw['la_code']!r} is not a DfE LA code (a number, e.g. 852)"
+            ) from None
+        profile = dfe_la.la_profile(code)
+    missing = [
+        k for k in ("local_authority", "region", "population_0_17") if k not in raw and not profile
+    ]
+    if missing:
+        raise UserError(f"{path}: give la_code: (e.g. 852) or {', '.join(missing)}")
+    neighbours: tuple[int, ...] = profile.neighbours if profile else ()
+    if raw.get("statistical_neighbours"):
+        from selfeval import dfe_la
+
+        neighbours = dfe_la.check_neighbours(raw["statistical_neighbours"])
+    population = (
+        {int(k): int(v) for k, v in raw["population_0_17"].items()}
+        if raw.get("population_0_17")
+        else dict(profile.population_0_17)  # type: ignore[union-attr]
+    )
     return Settings(
-        local_authority=raw["local_authority"],
+        local_authority=raw.get("local_authority") or profile.name,  # type: ignore[union-attr]
         service=raw["service"],
-        region=raw["region"],
+        region=raw.get("region") or profile.region,  # type: ignore[union-attr]
         plan_title=raw["plan_title"],
         plan_start=raw["plan_start"],
-        population_0_17={int(k): int(v) for k, v in raw["population_0_17"].items()},
+        population_0_17=population,
         caseload_target=float(raw["caseload_target"]),
-        priorities=priorities_in(path.parent / "priorities"),
+        priorities=priorities_in(Path(path).parent / "priorities"),
+        la_code=profile.code if profile else None,
+        statistical_neighbours=neighbours,
     )
 
 

@@ -34,6 +34,19 @@ class Rag(BaseModel):
     amber: float
 
 
+class DfeLa(BaseModel):
+    """Where the DfE publishes this measure at LA level on the same basis (params/measures.yaml
+    `dfe_la:`): a packaged reference table (selfeval.dfe_la.DATASETS), its value column, the rows
+    (column: value) and, for `per_10k`, a count DfE divides by the ONS population aged 0-17 of the
+    mid-year before the 31 March (as DfE does)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    file: str
+    column: str
+    filter: dict[str, str] = Field(default_factory=dict)
+    per_10k: bool = False
+
+
 class MeasureDef(BaseModel):
     """One catalogue entry."""
 
@@ -51,6 +64,7 @@ class MeasureDef(BaseModel):
     rag: Rag | None = None
     breakdowns: list[str] = Field(default_factory=list)
     benchmark: str | None = None
+    dfe_la: DfeLa | None = None
     computable: bool = True
     why: str | None = None
     caveat: str | None = None
@@ -115,7 +129,7 @@ class Catalogue:
         rag_green, rag_amber, benchmark, computable, why."""
         rows = []
         for m in self:
-            row = m.model_dump(exclude={"rag", "breakdowns"})
+            row = m.model_dump(exclude={"rag", "breakdowns", "dfe_la"})
             row["rag_green"] = m.rag.green if m.rag else None
             row["rag_amber"] = m.rag.amber if m.rag else None
             row["breakdowns"] = ", ".join(m.breakdowns)
@@ -205,6 +219,31 @@ def _target_text(m: MeasureDef) -> str:
     return m.target_text or "none set"
 
 
+def _comparison_source(m: MeasureDef) -> str:
+    """The source and year of the statistical-neighbour comparison (see
+    selfeval.measures.comparison)."""
+    from selfeval import dfe_la
+    from selfeval.measures.comparison import published, year_label
+
+    spec = m.dfe_la
+    assert spec is not None
+    title = dfe_la.DATASETS[spec.file].title if spec.file in dfe_la.DATASETS else spec.file
+    try:
+        years = published(m)["year"]
+        when = f"latest published year {year_label(int(years.max()))}"
+    except Exception:  # noqa: BLE001 - the definitions page never fails on the reference data
+        when = "reference data not available"
+    rows = "; ".join(f"{k} = {v}" for k, v in spec.filter.items())
+    how = f"column {spec.column}" + (f" where {rows}" if rows else "")
+    if spec.per_10k:
+        how += ", divided by the ONS mid-year population aged 0-17 of the year before, × 10,000"
+    return (
+        f"{title}, {when} ({how}); statistical neighbours from the DfE children's services "
+        "statistical neighbour model 2025, rank and quartile among every council with a "
+        "published figure."
+    )
+
+
 def _entry_lines(m: MeasureDef, kind_text: str | None) -> list[str]:
     lines = [f'<a id="{m.id}"></a>', "", f"### {m.title}", ""]
     if m.description:
@@ -229,6 +268,8 @@ def _entry_lines(m: MeasureDef, kind_text: str | None) -> list[str]:
             facts.append(f"**Broken down by:** {', '.join(m.breakdowns)}")
         if m.benchmark:
             facts.append(f"**Compared with:** DfE published figure “{m.benchmark}”")
+        if m.dfe_la is not None:
+            facts.append(f"**Compared with other councils:** {_comparison_source(m)}")
     if m.caveat:
         facts.append(f"**Please note:** {m.caveat}")
     facts.append(f"**Measure id:** `{m.id}`")

@@ -80,7 +80,21 @@ def show_commentary(ctx: PageContext) -> None:
 
 
 def show_measures(ctx: PageContext) -> None:
+    """The measures table, then how we compare with other councils (table and chart)."""
+    from selfeval.pages import compare_view as cv
+
     show_html(sx.measures_table_html(ctx))
+    show_html(cv.how_we_compare_html(ctx, sx.page_data(ctx).results))
+    chart = cv.compare_chart_for(ctx)
+    if chart is not None:
+        show_chart(chart)
+
+
+def show_comparison_summary(ctx: PageContext) -> None:
+    """The summary: top and bottom quartiles, our neighbours' latest Ofsted judgements."""
+    from selfeval.pages import compare_view as cv
+
+    show_html(cv.summary_compare_html(ctx))
 
 
 def show_spc_charts(ctx: PageContext, limit: int = 4) -> None:

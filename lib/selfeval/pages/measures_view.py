@@ -466,8 +466,14 @@ ASSURANCE_TEXT = {
 }
 
 
-def lines_frame(results: Sequence[LineResult], region_name: str = "Region") -> pd.DataFrame:
-    """The measures table as text/Markup cells ready for `html_table`."""
+def lines_frame(
+    results: Sequence[LineResult],
+    region_name: str = "Region",
+    comparison: Mapping[str, Mapping[str, str]] | None = None,
+) -> pd.DataFrame:
+    """The measures table as text/Markup cells ready for `html_table`. ``comparison``
+    ({measure_id: {"Statistical neighbours": ..., "Quartile": ...}}, see
+    ``pages.compare_view.measure_table_columns``) adds those two columns."""
     rows = []
     for r in results:
         unit = r.line.unit
@@ -488,6 +494,10 @@ def lines_frame(results: Sequence[LineResult], region_name: str = "Region") -> p
                 region_name: _bench(r.region, unit, r.benchmark_year),
             }
         )
+        if comparison is not None:
+            cells = {} if r.line.breakdown else comparison.get(r.line.measure_id, {})
+            rows[-1]["Statistical neighbours"] = cells.get("Statistical neighbours", "")
+            rows[-1]["Quartile"] = cells.get("Quartile", "")
     return pd.DataFrame(rows)
 
 

@@ -226,7 +226,8 @@ def findings_html(ctx: PageContext) -> str:
             )
         )
         out.append(spc_key_html())
-        out.append(grouped_findings_html(page_findings(ctx) + qualitative_findings(ctx)))
+        findings = page_findings(ctx) + comparison_findings(ctx) + qualitative_findings(ctx)
+        out.append(grouped_findings_html(findings))
     out.append(missing_evidence_html(ctx, data))
     return "".join(out)
 
@@ -277,11 +278,24 @@ def measures_table_html(ctx: PageContext) -> str:
     data = page_data(ctx)
     if not data.results:
         return _h3("Measures") + paragraph("The catalogue has no measures for this priority.")
-    frame = mv.lines_frame(data.results, region_name=ctx.settings.region)
+    from selfeval.pages import compare_view as cv
+
+    comp = cv.page_comparisons(ctx)
+    frame = mv.lines_frame(
+        data.results,
+        region_name=ctx.settings.region,
+        comparison=cv.measure_table_columns(comp, ctx.catalogue) if len(comp) else None,
+    )
     note = paragraph(
         "Each measure links to its definition. Trend and assurance: statistical process "
         "control on the monthly figures, read as the key under the findings explains. "
-        "Benchmarks are DfE's latest published figures (year ending 31 March).",
+        "Benchmarks are DfE's latest published figures (year ending 31 March)"
+        + (
+            "; statistical neighbours' average and quartile (A best, D worst) are for the year "
+            "shown, from the DfE's published figures for every council (see How we compare)."
+            if len(comp)
+            else "."
+        ),
         css_class="se-note",
     )
     return (
@@ -716,6 +730,22 @@ def page_findings(ctx: PageContext) -> list[Finding]:
     """The page's measures with data as findings (key measures marked)."""
     keys = list(ctx.priority_config.get("key_measures") or [])
     return [as_finding(r, keys) for r in page_data(ctx).with_data]
+
+
+COMPARISON_THEME = "How we compare with other councils"
+
+
+def comparison_findings(ctx: PageContext) -> list[Finding]:
+    """Strengths (top quartile) and areas for development (bottom quartile) resting on DfE's
+    published figures for every council, each naming the year of the comparison data."""
+    from selfeval.pages import compare_view as cv
+
+    strengths, areas = cv.comparison_findings(cv.page_comparisons(ctx), ctx.catalogue)
+    return [
+        Finding(measure="How we compare", figure="", text=text, kind=kind, theme=COMPARISON_THEME)
+        for kind, texts in (("strength", strengths), ("area", areas))
+        for text in texts
+    ]
 
 
 FEEDBACK_THEME = "What children, families and partners told us"
