@@ -223,8 +223,9 @@ def aggregate(
     tot_d = np.bincount(pid[keep], weights=d[keep], minlength=size)
     p = periods["pid"].to_numpy()
     parts.append((p, np.full(len(p), "", dtype=object), tot_n[p], tot_d[p]))
-    # breakdowns
-    wanted = [b for b in (mdef.breakdowns or []) if b in fn.breakdowns and b in contrib.columns]
+    # breakdowns: those the catalogue asks for (what a page shows), from the contribution
+    # columns the function gives
+    wanted = [b for b in (mdef.breakdowns or []) if b in contrib.columns]
     for level in wanted:
         codes, names = _labels(contrib[level])
         ok = codes >= 0

@@ -44,7 +44,6 @@ class MeasureFn:
     kind: Kind
     agg: Agg
     sources: tuple[tuple[str, ...], ...]
-    breakdowns: tuple[str, ...] = ()
     distinct: bool = True
 
     def source_tables(self, tables: dict) -> tuple[str, ...] | None:
@@ -64,7 +63,6 @@ def measure(
     kind: Kind,
     agg: Agg,
     sources: tuple[str | tuple[str, ...], ...],
-    breakdowns: tuple[str, ...] = (),
     distinct: bool = True,
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     """Register a measure function under ``measure_id``.
@@ -84,7 +82,6 @@ def measure(
             kind=kind,
             agg=agg,
             sources=alts,
-            breakdowns=breakdowns,
             distinct=distinct,
         )
         return fn
