@@ -400,10 +400,17 @@ def reviews_in_care(rows: pd.DataFrame, reviews: pd.DataFrame) -> tuple[pd.Serie
 
 def latest_on_or_before(rows: pd.DataFrame, events: pd.DataFrame, date_col: str) -> pd.Series:
     """For each row (unit, at): the latest `date_col` of the same unit's events on or before at."""
+    # both keys in nanoseconds: pandas 3 keeps each column's own resolution, and merge_asof
+    # refuses keys of different resolutions
     left = pd.DataFrame(
-        {"unit": rows["unit"].astype(str), "at": rows["at"], "_i": range(len(rows))}
+        {
+            "unit": rows["unit"].astype(str),
+            "at": pd.to_datetime(rows["at"]).astype("datetime64[ns]"),
+            "_i": range(len(rows)),
+        }
     ).sort_values("at")
-    right = events[["unit", date_col]].dropna().astype({"unit": str}).sort_values(date_col)
+    right = events[["unit", date_col]].dropna().astype({"unit": str, date_col: "datetime64[ns]"})
+    right = right.sort_values(date_col)
     right = right.rename(columns={date_col: "_when"})
     merged = pd.merge_asof(
         left, right, left_on="at", right_on="_when", by="unit", direction="backward"
