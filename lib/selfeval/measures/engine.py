@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,7 @@ STATUS_COLUMNS = ["measure_id", "status", "source", "rows", "why"]
 _PERIOD_ORDER = {"month": 0, "quarter": 1, "snapshot": 2}
 
 
-def round_half_up(x: pd.Series | float, digits: int = 1) -> pd.Series | float:
+def round_half_up(x: Any, digits: int = 1) -> Any:
     """Round half away from zero (as by hand: 12.25 → 12.3), not to even."""
     scale = 10.0**digits
     return np.sign(x) * np.floor(np.abs(x) * scale + 0.5 + 1e-9) / scale
@@ -310,7 +311,11 @@ def rag_vector(values: np.ndarray, mdef: MeasureDef) -> np.ndarray:
     out = np.full(len(values), "", dtype=object)
     if mdef.polarity == "neutral" or (mdef.rag is None and mdef.target is None):
         return out
-    green, amber = (mdef.rag.green, mdef.rag.amber) if mdef.rag else (mdef.target, mdef.target)
+    if mdef.rag is not None:
+        green, amber = mdef.rag.green, mdef.rag.amber
+    else:
+        assert mdef.target is not None  # checked above
+        green = amber = mdef.target
     sign = 1.0 if mdef.polarity == "up" else -1.0
     known = ~np.isnan(values)
     v = np.where(known, values, 0.0) * sign
@@ -373,7 +378,7 @@ def _csv_numbers(values: np.ndarray, *, integers: bool | None = None) -> np.ndar
     """Object array of int (whole numbers) / float / None, so CSV shows 12 not 12.0.
 
     ``integers=None`` keeps whole numbers as int; False keeps floats (percentages, rates)."""
-    out = []
+    out: list[int | float | None] = []
     for v in np.asarray(values, dtype="float64").tolist():
         if v != v:  # NaN
             out.append(None)

@@ -14,7 +14,7 @@ The engine turns contributions into measure rows (de-duplicating units, summing,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -46,7 +46,7 @@ class MeasureFn:
     sources: tuple[tuple[str, ...], ...]
     distinct: bool = True
 
-    def source_tables(self, tables: dict) -> tuple[str, ...] | None:
+    def source_tables(self, tables: Mapping[str, object]) -> tuple[str, ...] | None:
         """The first alternative whose tables are all present, else None."""
         for alternative in self.sources:
             if all(t in tables for t in alternative):

@@ -330,7 +330,8 @@ def spc_charts(ctx: PageContext, limit: int = 4) -> list[ChartItem]:
             target=r.target,
             keep_in=ctx.chart_folder,
         )
-        items.append(ChartItem(chart, r.spc.attrs.get("summary", "")))
+        summary = r.spc.attrs.get("summary", "") if r.spc is not None else ""
+        items.append(ChartItem(chart, summary))
     return items
 
 
@@ -481,7 +482,7 @@ def cohort_profiles(ctx: PageContext) -> list[CohortProfile]:
 
 
 def _too_few(profile: CohortProfile, threshold: int | None) -> bool:
-    return bool(threshold) and 0 < profile.children < threshold
+    return threshold is not None and threshold > 0 and 0 < profile.children < threshold
 
 
 def _for_chart(frame: pd.DataFrame | None, threshold: int | None) -> pd.DataFrame | None:
