@@ -52,7 +52,7 @@ def compute_measures(
     catalogue: Catalogue | None = None,
     extract_date: date | None = None,
 ) -> pd.DataFrame:
-    """The measures table (DESIGN.md columns) for every computable measure in the catalogue.
+    """The measures table (docs/design.md columns) for every computable measure in the catalogue.
 
     Measures whose tables or columns are missing produce no rows; to learn why, use
     :func:`compute_measures_with_status`. `extract_date` (default: the period end) tells which

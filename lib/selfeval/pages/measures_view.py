@@ -1,6 +1,6 @@
 """Section 2, "How do we know it?": the measures table, SPC series, findings, team breakdowns.
 
-Pure functions on the measures table (DESIGN.md "Measures (output contract)"), so they are tested
+Pure functions on the measures table (docs/design.md "Measures (output contract)"), so they are tested
 on small hand-built frames.
 """
 

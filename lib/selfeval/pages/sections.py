@@ -1,6 +1,6 @@
 """The section builders the notebooks call: each returns HTML (escaped) or chart objects.
 
-A priority page answers Ofsted's three questions (DESIGN.md "What each priority page says"):
+A priority page answers Ofsted's three questions (docs/design.md "What each priority page says"):
 1. what we know (findings, commentary), 2. how we know it (measures, charts, audits, cohorts,
 data quality, sources), 3. what we are doing next (objectives and actions).
 """
