@@ -1,7 +1,7 @@
 """Section 2, "How do we know it?": the measures table, SPC series, findings, team breakdowns.
 
-Pure functions on the measures table (docs/design.md "Measures (output contract)"), so they are tested
-on small hand-built frames.
+Pure functions on the measures table (docs/design.md "Measures (output contract)"), so they are
+tested on small hand-built frames.
 """
 
 from __future__ import annotations
