@@ -207,6 +207,19 @@ def test_referrals_count_and_team_breakdown():
     assert pick(df, "quarter", "team=T2")["value"] == 3
 
 
+def test_breakdowns_are_those_the_catalogue_declares():
+    """Breakdowns are declared once, in params/measures.yaml (what a page shows): the same
+    contributions (which carry `team`) give team rows only when the catalogue asks for them, and
+    a declared level the contributions do not carry gives no rows rather than an error."""
+    tables = {"annex_a_3": referrals_table()}
+    for declared, teams in (([], set()), (["team"], {"team=T1", "team=T2"}), (["theme"], set())):
+        mdef = CATALOGUE["referrals"].model_copy(update={"breakdowns": declared})
+        cat = Catalogue(measures={"referrals": mdef})
+        df = compute_measures(tables, PE, settings=SETTINGS, catalogue=cat)
+        assert set(df["breakdown"]) - {""} == teams, declared
+        assert pick(df, "quarter")["value"] == 6
+
+
 def test_referral_rate_10k_over_12_months():
     df = compute({"annex_a_3": referrals_table()}, "referral_rate_10k")
     s = pick(df, "snapshot")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -124,7 +124,7 @@ def identifying_values(tables: dict[str, pd.DataFrame], columns: frozenset[str])
 
 
 def stored_identifying_values(
-    tables: dict[str, pd.DataFrame], columns: frozenset[str], cache: Path | None, key: object
+    tables: Mapping[str, pd.DataFrame], columns: frozenset[str], cache: Path | None, key: object
 ) -> Withheld:
     """`identifying_values`, kept in `cache` (a file in the extract's own store, as sensitive as
     the store itself) and reused while `key` (the extract's inputs and these columns) is the same.

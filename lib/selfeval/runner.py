@@ -556,7 +556,7 @@ def write_definitions_page(build: Path, catalogue, nav, pack_info) -> Path:
     from selfeval import publish
     from selfeval.measures import catalogue_markdown
 
-    body = mistune.html(catalogue_markdown(catalogue))
+    body = str(mistune.html(catalogue_markdown(catalogue)))
     return publish.html_page(
         build / "definitions.html",
         title="How each figure is calculated",

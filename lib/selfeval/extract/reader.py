@@ -101,7 +101,7 @@ def _not_recognised(folder: Path, path: Path, hint: str) -> pd.DataFrame:
 
 
 def plan_extract(folder: Path) -> Plan:
-    """Classify the files of an extract folder (see the input contract in DESIGN.md)."""
+    """Classify the files of an extract folder (see the input contract in docs/design.md)."""
     plan = Plan()
     for path in input_files(folder):
         parts = path.relative_to(folder).parts

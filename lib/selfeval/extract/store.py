@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -42,6 +42,30 @@ def _manifest(extract: Extract) -> dict:
         "inputs": extract.inputs,
         "tables": sorted(extract.tables),
     }
+
+
+def _read_parquet(source: Any) -> pd.DataFrame:
+    """A stored table with the dtypes it was written with: pandas 3 reads every parquet text
+    column as its ``str`` dtype, so a column written as object (as the readers give text) is
+    made object again, from the pandas metadata in the file."""
+    if hasattr(source, "seek"):
+        source.seek(0)
+    written = {
+        c["name"]: c["numpy_type"]
+        for c in (pq.read_schema(source).pandas_metadata or {}).get("columns", [])
+    }
+    if hasattr(source, "seek"):
+        source.seek(0)
+    table = pd.read_parquet(source)
+    text = [
+        c
+        for c, dtype in table.dtypes.items()
+        if isinstance(dtype, pd.StringDtype) and written.get(str(c)) == "object"
+    ]
+    for column in text:  # missing as None, as pyarrow gives it for an object column
+        values = table[column]
+        table[column] = values.astype(object).where(values.notna(), None)
+    return table
 
 
 class StoredTables(Mapping[str, pd.DataFrame]):
@@ -118,7 +142,7 @@ class StoredTables(Mapping[str, pd.DataFrame]):
             raise KeyError(name)
         handle = self._files[name][1]
         handle.seek(0)
-        table = pd.read_parquet(handle)
+        table = _read_parquet(handle)
         self._memory[name] = table
         return table
 
@@ -159,8 +183,8 @@ def load_store(path: Path, folder: Path, inputs: list[dict]) -> Extract | None:
         for name in manifest["tables"]:
             tables.stored(name, path / "tables" / f"{name}.parquet")
             pq.read_schema(tables._files[name][1])  # a damaged file fails here, not in a measure
-        quality = pd.read_parquet(path / "quality.parquet")
-        summary = pd.read_parquet(path / "summary.parquet")
+        quality = _read_parquet(path / "quality.parquet")
+        summary = _read_parquet(path / "summary.parquet")
         extract_date = date.fromisoformat(manifest["extract_date"])
     except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
         log.warning("Store %s is unreadable (%s); the extract is read again.", path, exc)

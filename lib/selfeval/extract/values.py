@@ -164,12 +164,17 @@ def annex_code(text: pd.Series, dash_codes: bool = False) -> pd.Series:
     out = out.str.replace(_COLON_CODE, r"\1", regex=True)
     if dash_codes:
         out = out.str.replace(_DASH_CODE, r"\1", regex=True)
-    return out.where(out.ne(""), None).astype(object)
+    return _none_when_blank(out.where(out.ne(""), None))
+
+
+def _none_when_blank(values: pd.Series) -> pd.Series:
+    """Object dtype with None for every missing value (pandas 3's string methods give NaN)."""
+    return values.astype(object).where(values.notna(), None)
 
 
 def upper_code(text: pd.Series) -> pd.Series:
     """SSDA903 codes: stripped and upper-case."""
-    return text.str.strip().str.upper().astype(object)
+    return _none_when_blank(text.str.strip().str.upper())
 
 
 def match_codes(
@@ -181,7 +186,7 @@ def match_codes(
         canonical.update({k.lower(): v for k, v in lookup.items()})
     lowered = text.str.lower()
     mapped = lowered.map(canonical)
-    out = mapped.where(mapped.notna(), text).astype(object)
+    out = _none_when_blank(mapped.where(mapped.notna(), text))
     unknown = text.notna() & mapped.isna()
     return out, unknown
 

@@ -13,6 +13,7 @@ from selfeval.measures.catalogue import (
     catalogue_markdown,
     load_catalogue,
     rag_status,
+    with_plan_targets,
 )
 from selfeval.measures.command import measures_command
 from selfeval.measures.context import Context, build_periods, working_days
@@ -54,6 +55,7 @@ __all__ = [
     "read_measure_status",
     "read_measures",
     "trend",
+    "with_plan_targets",
     "working_days",
     "write_measures",
 ]

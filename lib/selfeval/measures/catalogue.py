@@ -12,7 +12,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from selfeval.config import params_dir
+from selfeval.config import load_settings, params_dir
+from selfeval.plan import PlanError, load_plan
 
 Unit = Literal["count", "pct", "rate_10k", "days"]
 Polarity = Literal["up", "down", "neutral"]
@@ -137,9 +138,68 @@ class Catalogue:
         return pd.DataFrame(rows)
 
 
-def load_catalogue(path: Path | None = None) -> Catalogue:
-    """Read params/measures.yaml (or `path`) into a validated Catalogue."""
+def load_catalogue(path: Path | None = None, *, plan: bool = True) -> Catalogue:
+    """Read params/measures.yaml (or `path`) into a validated Catalogue.
+
+    A target lives in the plan: when the plan (``priorities/`` beside the file, with
+    ``settings.yaml``) is there and ``plan`` is true, its whole-service targets replace the
+    catalogue's defaults (`with_plan_targets`).
+    """
     path = Path(path) if path else params_dir() / "measures.yaml"
+    catalogue = _read_catalogue(path)
+    params = path.parent
+    if plan and (params / "priorities").is_dir() and (params / "settings.yaml").is_file():
+        settings = load_settings(params / "settings.yaml")
+        targets = load_plan(params, settings=settings, measure_ids=set(catalogue.ids))
+        catalogue = with_plan_targets(catalogue, targets.targets_frame())
+    return catalogue
+
+
+def with_plan_targets(catalogue: Catalogue, targets: pd.DataFrame) -> Catalogue:
+    """The catalogue with each whole-service plan target in place of its default.
+
+    ``targets`` is `Plan.targets_frame()` (measure, target, green, amber, breakdown, objective_id).
+    A row with a measure, no breakdown and a target or green threshold sets that measure's
+    ``target`` and ``rag`` (green/amber; none without thresholds: green when the target is met,
+    else red). Two such rows for one measure must agree, else `PlanError`.
+    """
+
+    def _num(value: object) -> float | None:
+        return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+    chosen: dict[str, tuple[str, float | None, Rag | None]] = {}
+    problems: list[str] = []
+    for row in targets.itertuples(index=False):
+        target, green, amber = _num(row.target), _num(row.green), _num(row.amber)
+        if row.measure is None or pd.isna(row.measure) or (row.breakdown or ""):
+            continue
+        if target is None and green is None:
+            continue
+        rag = (
+            Rag(green=green, amber=green if amber is None else amber) if green is not None else None
+        )
+        setting = (str(row.objective_id), target, rag)
+        earlier = chosen.setdefault(str(row.measure), setting)
+        if earlier[1:] != setting[1:]:
+            problems.append(
+                f"objectives {earlier[0]} and {setting[0]} set different whole-service targets "
+                f"for {row.measure!r}: {earlier[1]} {earlier[2]} and {target} {rag}"
+            )
+    measures = dict(catalogue.measures)
+    for measure_id, (objective, target, rag) in chosen.items():
+        if measure_id not in measures:
+            continue  # the plan's own check reports unknown measure ids
+        body = measures[measure_id].model_dump() | {"target": target, "rag": rag}
+        try:
+            measures[measure_id] = MeasureDef.model_validate(body)
+        except ValueError as exc:
+            problems.append(f"objective {objective}: target for {measure_id!r}: {exc}")
+    if problems:
+        raise PlanError(problems)
+    return Catalogue(measures=measures, path=catalogue.path)
+
+
+def _read_catalogue(path: Path) -> Catalogue:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
     entries = raw.get("measures") or {}

@@ -37,7 +37,7 @@ def cp_open(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     return ctx.open_at(_cp(ctx), "cp_start", "cp_end", periods)
 
 
-@measure("cp_plans", kind="stock", agg="count", sources=("annex_a_7",), breakdowns=("team",))
+@measure("cp_plans", kind="stock", agg="count", sources=("annex_a_7",))
 def cp_plans(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children on a child protection plan open at the date."""
     return cp_open(ctx, periods).assign(n=1)[CP_OUT]
@@ -54,7 +54,6 @@ def cp_rate_10k(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="count",
     sources=("annex_a_7",),
-    breakdowns=("team",),
     distinct=False,
 )
 def cp_starts(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -67,7 +66,6 @@ def cp_starts(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="pct",
     sources=("annex_a_7",),
-    breakdowns=("team",),
     distinct=False,
 )
 def cp_repeat_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -136,7 +134,6 @@ def cp_repeat_within_2yrs(ctx: Context) -> pd.Series:
     kind="flow",
     agg="pct",
     sources=("annex_a_7",),
-    breakdowns=("team",),
     distinct=False,
 )
 def cp_repeat_2yrs_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -163,7 +160,6 @@ def cp_repeat_2yrs_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="pct",
     sources=("annex_a_7",),
-    breakdowns=("team",),
     distinct=False,
 )
 def cp_ended_2yrs_plus_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -174,16 +170,14 @@ def cp_ended_2yrs_plus_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(n=rows["cp_end"] >= rows["cp_start"] + REPEAT_WITHIN)[["pid", "team", "n"]]
 
 
-@measure("cp_open_2yrs_pct", kind="stock", agg="pct", sources=("annex_a_7",), breakdowns=("team",))
+@measure("cp_open_2yrs_pct", kind="stock", agg="pct", sources=("annex_a_7",))
 def cp_open_2yrs_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children on a CP plan at the date whose plan started two years or more before it."""
     rows = cp_open(ctx, periods)
     return rows.assign(n=rows["cp_start"] <= rows["at"] - pd.DateOffset(years=2))[CP_OUT]
 
 
-@measure(
-    "cp_visits_timely_pct", kind="current", agg="pct", sources=("annex_a_7",), breakdowns=("team",)
-)
+@measure("cp_visits_timely_pct", kind="current", agg="pct", sources=("annex_a_7",))
 def cp_visits_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children on a CP plan at the date seen (last statutory visit) within 14 days before it."""
     ctx.table("annex_a_7", "last_visit")
@@ -191,9 +185,7 @@ def cp_visits_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(n=within_days_before(rows["at"], rows["last_visit"], 14))[CP_OUT]
 
 
-@measure(
-    "cp_reviews_timely_pct", kind="current", agg="pct", sources=("annex_a_7",), breakdowns=("team",)
-)
+@measure("cp_reviews_timely_pct", kind="current", agg="pct", sources=("annex_a_7",))
 def cp_reviews_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children on a CP plan for 3 months or more at the date with a review conference in the
     183 days before it (first review due within 3 months, then at most 6 months apart)."""
@@ -210,7 +202,7 @@ def cin_open_rows(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     return ctx.open_at(_cin(ctx), "cin_start", "cin_end", periods)
 
 
-@measure("cin_open", kind="stock", agg="count", sources=("annex_a_6",), breakdowns=("team",))
+@measure("cin_open", kind="stock", agg="count", sources=("annex_a_6",))
 def cin_open(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children with a child in need episode open at the date (including CP and CLA)."""
     return cin_open_rows(ctx, periods).assign(n=1)[CP_OUT]
@@ -222,7 +214,7 @@ def cin_rate_10k(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     return cin_open_rows(ctx, periods).assign(n=1)[CP_OUT]
 
 
-@measure("cin_plan_open", kind="current", agg="count", sources=("annex_a_6",), breakdowns=("team",))
+@measure("cin_plan_open", kind="current", agg="count", sources=("annex_a_6",))
 def cin_plan_open(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children open at the date whose case status is 'Child in need plan'."""
     ctx.table("annex_a_6", "case_status")
@@ -230,9 +222,7 @@ def cin_plan_open(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["on_plan"]].assign(n=1)[CP_OUT]
 
 
-@measure(
-    "cin_visits_timely_pct", kind="current", agg="pct", sources=("annex_a_6",), breakdowns=("team",)
-)
+@measure("cin_visits_timely_pct", kind="current", agg="pct", sources=("annex_a_6",))
 def cin_visits_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children on a child in need plan at the date last seen within 28 days before it."""
     ctx.table("annex_a_6", "case_status", "last_seen")

@@ -471,6 +471,11 @@ def _take(frame: pd.DataFrame, masks: list[np.ndarray], periods: pd.DataFrame) -
 NEW_CARER = ("S", "P", "B")  # SSDA903 reasons for new episode that change the carer
 
 
+def _flags(mask: pd.Series) -> pd.Series:
+    """A boolean mask as numpy bool (missing = False), whatever the dtype it came in."""
+    return pd.Series(mask.fillna(False).to_numpy(dtype=bool), index=mask.index)
+
+
 def placements(eps: pd.DataFrame) -> pd.DataFrame:
     """Periods of care and placements of SSDA903 episodes sorted by child and start.
 
@@ -481,9 +486,13 @@ def placements(eps: pd.DataFrame) -> pd.DataFrame:
     placement (an id), placed_start, prev_placed_start (the previous placement in the same period
     of care; NaT for the first)."""
     prev_end = eps.groupby("child")["end"].shift()
-    new_poc = (eps["rne"] == "S").fillna(False) | prev_end.isna() | (prev_end < eps["start"])
+    # plain numpy booleans: comparisons on the string dtype give bool[pyarrow] under pandas 3,
+    # which has no cumulative sum
+    new_poc = _flags(
+        (eps["rne"] == "S").fillna(False) | prev_end.isna() | (prev_end < eps["start"])
+    )
     poc_id = new_poc.cumsum()
-    new_place = eps["rne"].isin(NEW_CARER).fillna(False) | new_poc
+    new_place = _flags(eps["rne"].isin(NEW_CARER).fillna(False)) | new_poc
     place_id = new_place.cumsum()
     placed_start = eps["start"].groupby(place_id).transform("min")
     firsts = pd.DataFrame({"poc": poc_id, "placed_start": placed_start})[new_place.to_numpy()]

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ MEASURE_STATUS_FILE = "measure_status.csv"
 _PERIOD_ORDER = {"month": 0, "quarter": 1, "snapshot": 2}
 
 
-def round_half_up(x: pd.Series | float, digits: int = 1) -> pd.Series | float:
+def round_half_up(x: Any, digits: int = 1) -> Any:
     """Round half away from zero (as by hand: 12.25 → 12.3), not to even."""
     scale = 10.0**digits
     return np.sign(x) * np.floor(np.abs(x) * scale + 0.5 + 1e-9) / scale
@@ -53,7 +54,7 @@ def compute_measures(
     catalogue: Catalogue | None = None,
     extract_date: date | None = None,
 ) -> pd.DataFrame:
-    """The measures table (DESIGN.md columns) for every computable measure in the catalogue.
+    """The measures table (docs/design.md columns) for every computable measure in the catalogue.
 
     Measures whose tables or columns are missing produce no rows; to learn why, use
     :func:`compute_measures_with_status`. `extract_date` (default: the period end) tells which
@@ -225,8 +226,9 @@ def aggregate(
     tot_d = np.bincount(pid[keep], weights=d[keep], minlength=size)
     p = periods["pid"].to_numpy()
     parts.append((p, np.full(len(p), "", dtype=object), tot_n[p], tot_d[p]))
-    # breakdowns
-    wanted = [b for b in (mdef.breakdowns or []) if b in fn.breakdowns and b in contrib.columns]
+    # breakdowns: those the catalogue asks for (what a page shows), from the contribution
+    # columns the function gives
+    wanted = [b for b in (mdef.breakdowns or []) if b in contrib.columns]
     for level in wanted:
         codes, names = _labels(contrib[level])
         ok = codes >= 0
@@ -311,7 +313,11 @@ def rag_vector(values: np.ndarray, mdef: MeasureDef) -> np.ndarray:
     out = np.full(len(values), "", dtype=object)
     if mdef.polarity == "neutral" or (mdef.rag is None and mdef.target is None):
         return out
-    green, amber = (mdef.rag.green, mdef.rag.amber) if mdef.rag else (mdef.target, mdef.target)
+    if mdef.rag is not None:
+        green, amber = mdef.rag.green, mdef.rag.amber
+    else:
+        assert mdef.target is not None  # checked above
+        green = amber = mdef.target
     sign = 1.0 if mdef.polarity == "up" else -1.0
     known = ~np.isnan(values)
     v = np.where(known, values, 0.0) * sign
@@ -374,7 +380,7 @@ def _csv_numbers(values: np.ndarray, *, integers: bool | None = None) -> np.ndar
     """Object array of int (whole numbers) / float / None, so CSV shows 12 not 12.0.
 
     ``integers=None`` keeps whole numbers as int; False keeps floats (percentages, rates)."""
-    out = []
+    out: list[int | float | None] = []
     for v in np.asarray(values, dtype="float64").tolist():
         if v != v:  # NaN
             out.append(None)

@@ -160,7 +160,6 @@ def contacts_rate_10k(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="count",
     sources=("annex_a_3",),
-    breakdowns=("team",),
     distinct=False,
 )
 def referrals(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -179,7 +178,6 @@ def referral_rate_10k(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="pct",
     sources=("annex_a_3",),
-    breakdowns=("team",),
     distinct=False,
 )
 def re_referral_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -197,7 +195,6 @@ def re_referral_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="count",
     sources=("annex_a_3",),
-    breakdowns=("team",),
     distinct=False,
 )
 def re_referral_undecided(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -212,7 +209,6 @@ def re_referral_undecided(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="pct",
     sources=("annex_a_3",),
-    breakdowns=("team",),
     distinct=False,
 )
 def referral_nfa_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -230,7 +226,6 @@ def referral_nfa_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="count",
     sources=("annex_a_4",),
-    breakdowns=("team",),
     distinct=False,
 )
 def assessments_completed(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -243,7 +238,6 @@ def assessments_completed(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="pct",
     sources=("annex_a_4",),
-    breakdowns=("team",),
     distinct=False,
 )
 def assessment_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -257,7 +251,6 @@ def assessment_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="pct",
     sources=("annex_a_4",),
-    breakdowns=("team",),
     distinct=False,
 )
 def assessment_nfa_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -276,7 +269,6 @@ def assessment_nfa_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="count",
     sources=("annex_a_5",),
-    breakdowns=("team",),
     distinct=False,
 )
 def s47_enquiries(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -296,7 +288,6 @@ def s47_rate_10k(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="pct",
     sources=("annex_a_5",),
-    breakdowns=("team",),
     distinct=False,
 )
 def icpc_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:

@@ -69,7 +69,7 @@ def _share(
     return rows.assign(n=test(rows[column]))[OUT]
 
 
-CL: dict[str, Any] = dict(kind="current", agg="pct", sources=("annex_a_9",), breakdowns=("team",))
+CL: dict[str, Any] = dict(kind="current", agg="pct", sources=("annex_a_9",))
 
 
 @measure("care_leavers_suitable_accom_pct", **CL)
@@ -125,7 +125,6 @@ def care_leavers_in_touch_pct_17_18(ctx: Context, periods: pd.DataFrame) -> pd.D
     kind="current",
     agg="pct",
     sources=("annex_a_9",),
-    breakdowns=("team",),
 )
 def care_leavers_pathway_plan_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Care leavers on List 9 whose pathway plan was reviewed in the 183 days before the date."""

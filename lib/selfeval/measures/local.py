@@ -36,7 +36,6 @@ def _audits(ctx: Context, *columns: str) -> pd.DataFrame:
     kind="flow",
     agg="count",
     sources=("local_audits",),
-    breakdowns=("theme", "team"),
     distinct=False,
 )
 def audits_completed(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -49,7 +48,6 @@ def audits_completed(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="pct",
     sources=("local_audits",),
-    breakdowns=("theme", "team"),
     distinct=False,
 )
 def audits_good_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -65,7 +63,6 @@ def audits_good_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="pct",
     sources=("local_audits",),
-    breakdowns=("team",),
     distinct=False,
 )
 def audit_completion_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -112,9 +109,7 @@ def _workforce_at(ctx: Context, periods: pd.DataFrame) -> tuple[pd.DataFrame, li
     return out.assign(unit=out["staff_id"], fte=fte, is_sw=is_sw, holding=is_sw & holding), found
 
 
-@measure(
-    "sw_caseload_avg", kind="stock", agg="ratio", sources=("local_workforce",), breakdowns=("team",)
-)
+@measure("sw_caseload_avg", kind="stock", agg="ratio", sources=("local_workforce",))
 def sw_caseload_avg(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Case-holding social workers: total caseload divided by total FTE."""
     ctx.table("local_workforce", "caseload", "case_holding")
@@ -129,7 +124,6 @@ def sw_caseload_avg(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="stock",
     agg="count",
     sources=("local_workforce",),
-    breakdowns=("team",),
 )
 def sw_over_caseload_target(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Case-holding social workers whose caseload is above the caseload target (settings)."""
@@ -150,9 +144,7 @@ def _employment_is(rows: pd.DataFrame, value: str) -> pd.Series:
     return rows["employment"].astype("string").str.strip().str.lower().eq(value).fillna(False)
 
 
-@measure(
-    "agency_rate_pct", kind="stock", agg="pct", sources=("local_workforce",), breakdowns=("team",)
-)
+@measure("agency_rate_pct", kind="stock", agg="pct", sources=("local_workforce",))
 def agency_rate_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """DfE agency worker rate: agency FTE / (agency FTE + employed FTE) of child and family
     social workers (DFE_SW_ROLES) in the workforce snapshot at the date."""
@@ -165,9 +157,7 @@ def agency_rate_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     ]
 
 
-@measure(
-    "sw_turnover_pct", kind="stock", agg="pct", sources=("local_workforce",), breakdowns=("team",)
-)
+@measure("sw_turnover_pct", kind="stock", agg="pct", sources=("local_workforce",))
 def sw_turnover_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """DfE turnover rate: FTE of employed (permanent) child and family social workers who left in
     the 12 months to the date, over the FTE of those in post at the date.
@@ -212,7 +202,6 @@ def sw_turnover_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="stock",
     agg="pct",
     sources=(("local_workforce", "local_vacancies"),),
-    breakdowns=("team",),
 )
 def sw_vacancy_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """DfE vacancy rate: vacant child and family social worker FTE (posts not filled by an
@@ -254,9 +243,7 @@ def _gone_by(wf: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=last_seen.index)
 
 
-@measure(
-    "permanent_sw_fte", kind="stock", agg="sum", sources=("local_workforce",), breakdowns=("team",)
-)
+@measure("permanent_sw_fte", kind="stock", agg="sum", sources=("local_workforce",))
 def permanent_sw_fte(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """FTE of permanent social workers in post."""
     ctx.table("local_workforce", "employment")
@@ -266,9 +253,7 @@ def permanent_sw_fte(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(n=rows["fte"])[["pid", "unit", "team", "n"]]
 
 
-@measure(
-    "appraisals_pct", kind="stock", agg="pct", sources=("local_workforce",), breakdowns=("team",)
-)
+@measure("appraisals_pct", kind="stock", agg="pct", sources=("local_workforce",))
 def appraisals_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """The plan's cohort: permanent staff, and agency staff in post more than 12 months (start
     date before the 12 months ending at the snapshot), in the snapshot at the date; those with
@@ -288,7 +273,6 @@ def appraisals_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="stock",
     agg="ratio",
     sources=("local_workforce",),
-    breakdowns=("team",),
 )
 def sw_absence_days_avg(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Social workers' sickness absence days in the last 12 months per FTE (where recorded)."""
@@ -312,7 +296,6 @@ def sw_absence_days_avg(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
         ("local_supervision", "ssda903_episodes"),
         ("local_supervision", "annex_a_8"),
     ),
-    breakdowns=("team",),
 )
 def supervision_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children open (CIN, CP or looked after) at the date with a case supervision in the 56
@@ -357,7 +340,6 @@ def _closure_is(frame: pd.DataFrame, reason: str) -> pd.Series:
     kind="flow",
     agg="count",
     sources=("local_early_help",),
-    breakdowns=("team",),
     distinct=False,
 )
 def eh_referrals(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -365,7 +347,7 @@ def eh_referrals(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     return ctx.in_periods(_eh(ctx), "referral_date", periods)[["pid", "team"]]
 
 
-@measure("eh_open", kind="stock", agg="count", sources=("local_early_help",), breakdowns=("team",))
+@measure("eh_open", kind="stock", agg="count", sources=("local_early_help",))
 def eh_open(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children with an early help episode open at the date."""
     ctx.table("local_early_help", "closure_date")
@@ -378,7 +360,6 @@ def eh_open(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="pct",
     sources=("local_early_help",),
-    breakdowns=("team",),
     distinct=False,
 )
 def eh_re_referral_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -397,7 +378,6 @@ def eh_re_referral_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="count",
     sources=("local_early_help",),
-    breakdowns=("team",),
     distinct=False,
 )
 def eh_re_referral_undecided(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -412,7 +392,6 @@ def eh_re_referral_undecided(ctx: Context, periods: pd.DataFrame) -> pd.DataFram
     kind="flow",
     agg="pct",
     sources=("local_early_help",),
-    breakdowns=("team",),
     distinct=False,
 )
 def eh_closed_disengaged_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -427,7 +406,6 @@ def eh_closed_disengaged_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFram
     kind="flow",
     agg="count",
     sources=("local_early_help",),
-    breakdowns=("team",),
     distinct=False,
 )
 def eh_step_down(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -442,7 +420,6 @@ def eh_step_down(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="count",
     sources=("local_early_help",),
-    breakdowns=("team",),
     distinct=False,
 )
 def eh_step_up(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -457,7 +434,6 @@ def eh_step_up(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="flow",
     agg="pct",
     sources=("local_early_help",),
-    breakdowns=("team",),
     distinct=False,
 )
 def eh_seen_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:

@@ -64,7 +64,7 @@ def _a8_open(ctx: Context, periods: pd.DataFrame, *columns: str) -> pd.DataFrame
     return ctx.open_at(_a8(ctx, *columns), "cla_start", "cla_end", ctx.headline_only(periods))
 
 
-@measure("cla", kind="stock", agg="count", sources=CLA_SOURCES, breakdowns=("team",))
+@measure("cla", kind="stock", agg="count", sources=CLA_SOURCES)
 def cla(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children looked after at the date, excluding short breaks (legal status V3/V4)."""
     return cla_open(ctx, periods).assign(n=1)[OUT]
@@ -96,14 +96,14 @@ def ceasing(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(unit=rows["child"], n=1)
 
 
-@measure("cla_starts", kind="flow", agg="count", sources=CLA_SOURCES, breakdowns=("team",))
+@measure("cla_starts", kind="flow", agg="count", sources=CLA_SOURCES)
 def cla_starts(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children starting to be looked after in the period (SSDA903 RNE = S), short breaks
     excluded."""
     return starting(ctx, periods)
 
 
-@measure("cla_ceased", kind="flow", agg="count", sources=CLA_SOURCES, breakdowns=("team",))
+@measure("cla_ceased", kind="flow", agg="count", sources=CLA_SOURCES)
 def cla_ceased(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children ceasing to be looked after in the period (episode end with reason not X1)."""
     return ceasing(ctx, periods)[OUT]
@@ -136,18 +136,14 @@ def _exits(ctx: Context, periods: pd.DataFrame, reasons: tuple[str, ...]) -> pd.
     return rows.assign(n=code(rows["rec"]).isin(reasons).fillna(False).astype(bool))[OUT]
 
 
-@measure(
-    "cla_exits_adoption_pct", kind="rolling12", agg="pct", sources=CLA_SOURCES, breakdowns=("team",)
-)
+@measure("cla_exits_adoption_pct", kind="rolling12", agg="pct", sources=CLA_SOURCES)
 def cla_exits_adoption_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Of children ceasing to be looked after in the 12 months to the date, those adopted
     (reason ceased E11 or E12)."""
     return _exits(ctx, periods, REC_ADOPTED)
 
 
-@measure(
-    "cla_exits_sgo_cao_pct", kind="rolling12", agg="pct", sources=CLA_SOURCES, breakdowns=("team",)
-)
+@measure("cla_exits_sgo_cao_pct", kind="rolling12", agg="pct", sources=CLA_SOURCES)
 def cla_exits_sgo_cao_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Of children ceasing to be looked after in the 12 months to the date, those leaving on a
     special guardianship order (E43-E48) or a child arrangements order (E41)."""
@@ -173,7 +169,7 @@ def _uasc_rows(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(uasc=is_yes(rows["uasc"]))
 
 
-@measure("cla_uasc", kind="stock", agg="count", sources=UASC_SOURCES, breakdowns=("team",))
+@measure("cla_uasc", kind="stock", agg="count", sources=UASC_SOURCES)
 def cla_uasc(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Unaccompanied asylum-seeking children looked after at the date."""
     rows = _uasc_rows(ctx, periods)
@@ -227,9 +223,7 @@ def _went_missing(ctx: Context, periods: pd.DataFrame) -> set[tuple[int, str]]:
     return set(zip(hits["pid"].astype(int), hits["child"].astype(str), strict=True))
 
 
-@measure(
-    "cla_missing_pct", kind="rolling12", agg="pct", sources=MISSING_SOURCES, breakdowns=("team",)
-)
+@measure("cla_missing_pct", kind="rolling12", agg="pct", sources=MISSING_SOURCES)
 def cla_missing_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Of children looked after at any time in the 12 months to the date, those who went
     missing from care in them (DfE: children who had a missing incident during the year).
@@ -299,7 +293,7 @@ def _yes_no(series: pd.Series) -> pd.Series:
     return out
 
 
-@measure("rhi_offered_pct", kind="rolling12", agg="pct", sources=RHI_SOURCES, breakdowns=("team",))
+@measure("rhi_offered_pct", kind="rolling12", agg="pct", sources=RHI_SOURCES)
 def rhi_offered_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Of looked after children who went missing in the 12 months to the date (whose answer is
     known), those offered a return home interview after their last missing episode."""
@@ -308,7 +302,7 @@ def rhi_offered_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(n=rows["offered"].astype(bool))[OUT]
 
 
-@measure("rhi_accepted_pct", kind="rolling12", agg="pct", sources=RHI_SOURCES, breakdowns=("team",))
+@measure("rhi_accepted_pct", kind="rolling12", agg="pct", sources=RHI_SOURCES)
 def rhi_accepted_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Of looked after children offered a return home interview after their last missing
     episode in the 12 months to the date (whose answer is known), those who accepted it."""
@@ -317,9 +311,7 @@ def rhi_accepted_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(n=rows["accepted"].astype(bool))[OUT]
 
 
-@measure(
-    "cla_visits_timely_pct", kind="current", agg="pct", sources=("annex_a_8",), breakdowns=("team",)
-)
+@measure("cla_visits_timely_pct", kind="current", agg="pct", sources=("annex_a_8",))
 def cla_visits_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children looked after at the date whose last social work visit was within 42 days."""
     rows = _a8_open(ctx, periods, "last_visit")
@@ -335,7 +327,6 @@ def cla_visits_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
         ("annex_a_8", "ssda903_reviews"),
         ("annex_a_8",),
     ),
-    breakdowns=("team",),
 )
 def cla_reviews_timely_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children looked after at the date for 20 working days or more with no review overdue
@@ -409,10 +400,17 @@ def reviews_in_care(rows: pd.DataFrame, reviews: pd.DataFrame) -> tuple[pd.Serie
 
 def latest_on_or_before(rows: pd.DataFrame, events: pd.DataFrame, date_col: str) -> pd.Series:
     """For each row (unit, at): the latest `date_col` of the same unit's events on or before at."""
+    # both keys in nanoseconds: pandas 3 keeps each column's own resolution, and merge_asof
+    # refuses keys of different resolutions
     left = pd.DataFrame(
-        {"unit": rows["unit"].astype(str), "at": rows["at"], "_i": range(len(rows))}
+        {
+            "unit": rows["unit"].astype(str),
+            "at": pd.to_datetime(rows["at"]).astype("datetime64[ns]"),
+            "_i": range(len(rows)),
+        }
     ).sort_values("at")
-    right = events[["unit", date_col]].dropna().astype({"unit": str}).sort_values(date_col)
+    right = events[["unit", date_col]].dropna().astype({"unit": str, date_col: "datetime64[ns]"})
+    right = right.sort_values(date_col)
     right = right.rename(columns={date_col: "_when"})
     merged = pd.merge_asof(
         left, right, left_on="at", right_on="_when", by="unit", direction="backward"
@@ -425,7 +423,6 @@ def latest_on_or_before(rows: pd.DataFrame, events: pd.DataFrame, date_col: str)
     kind="stock",
     agg="pct",
     sources=("ssda903_episodes", "annex_a_8"),
-    breakdowns=("team",),
 )
 def cla_placements_3plus_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children looked after at the date with 3 or more placements in the 12 months to it.
@@ -495,7 +492,6 @@ ADOPTION_PLACEMENTS = ("A3", "A4", "A5", "A6")
     kind="stock",
     agg="pct",
     sources=(("ssda903_episodes", "ssda903_header"), ("annex_a_8",)),
-    breakdowns=("team",),
 )
 def cla_long_term_stability_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children under 16 looked after for 2½ years or more at the date who have lived with the
@@ -540,7 +536,6 @@ def _health(ctx: Context, periods: pd.DataFrame, column: str) -> pd.DataFrame:
     kind="current",
     agg="pct",
     sources=("annex_a_8",),
-    breakdowns=("team",),
 )
 def cla_health_assessment_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children looked after for 12 months or more at the date with a health assessment in the
@@ -548,9 +543,7 @@ def cla_health_assessment_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFra
     return _health(ctx, periods, "last_health_assessment")
 
 
-@measure(
-    "cla_dental_check_pct", kind="current", agg="pct", sources=("annex_a_8",), breakdowns=("team",)
-)
+@measure("cla_dental_check_pct", kind="current", agg="pct", sources=("annex_a_8",))
 def cla_dental_check_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children looked after for 12 months or more at the date with a dental check in the 365
     days before it."""
@@ -562,7 +555,6 @@ def cla_dental_check_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     kind="current",
     agg="pct",
     sources=("annex_a_8",),
-    breakdowns=("team",),
 )
 def permanence_plan_2nd_review_pct(ctx: Context, periods: pd.DataFrame) -> pd.DataFrame:
     """Children looked after for 4 months or more at the date (long enough for a second review)

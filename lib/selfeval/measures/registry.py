@@ -14,7 +14,7 @@ The engine turns contributions into measure rows (de-duplicating units, summing,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -44,10 +44,9 @@ class MeasureFn:
     kind: Kind
     agg: Agg
     sources: tuple[tuple[str, ...], ...]
-    breakdowns: tuple[str, ...] = ()
     distinct: bool = True
 
-    def source_tables(self, tables: dict) -> tuple[str, ...] | None:
+    def source_tables(self, tables: Mapping[str, object]) -> tuple[str, ...] | None:
         """The first alternative whose tables are all present, else None."""
         for alternative in self.sources:
             if all(t in tables for t in alternative):
@@ -64,7 +63,6 @@ def measure(
     kind: Kind,
     agg: Agg,
     sources: tuple[str | tuple[str, ...], ...],
-    breakdowns: tuple[str, ...] = (),
     distinct: bool = True,
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     """Register a measure function under ``measure_id``.
@@ -84,7 +82,6 @@ def measure(
             kind=kind,
             agg=agg,
             sources=alts,
-            breakdowns=breakdowns,
             distinct=distinct,
         )
         return fn

@@ -1,7 +1,7 @@
 """Section 2, "How do we know it?": the measures table, SPC series, findings, team breakdowns.
 
-Pure functions on the measures table (DESIGN.md "Measures (output contract)"), so they are tested
-on small hand-built frames.
+Pure functions on the measures table (docs/design.md "Measures (output contract)"), so they are
+tested on small hand-built frames.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def line_rows(table: pd.DataFrame) -> LineRows:
     """``table``'s LineRows, kept for the last few tables (a table whose length changed is
     indexed again)."""
     cached = _LINE_ROWS.get(id(table))
-    if cached is not None and cached.table() is table and cached.length == len(table):
+    if cached is not None and cached.length == len(table) and cached.table() is table:
         return cached
     while len(_LINE_ROWS) >= _CACHED_TABLES:
         del _LINE_ROWS[next(iter(_LINE_ROWS))]

@@ -1,6 +1,6 @@
 """The section builders the notebooks call: each returns HTML (escaped) or chart objects.
 
-A priority page answers Ofsted's three questions (DESIGN.md "What each priority page says"):
+A priority page answers Ofsted's three questions (docs/design.md "What each priority page says"):
 1. what we know (findings, commentary), 2. how we know it (measures, charts, audits, cohorts,
 data quality, sources), 3. what we are doing next (objectives and actions).
 """
@@ -349,7 +349,8 @@ def spc_charts(ctx: PageContext, limit: int = 4) -> list[ChartItem]:
             target=r.target,
             keep_in=ctx.chart_folder,
         )
-        items.append(ChartItem(chart, chart_caption(r.spc.attrs.get("summary", ""))))
+        summary = r.spc.attrs.get("summary", "") if r.spc is not None else ""
+        items.append(ChartItem(chart, chart_caption(summary)))
     return items
 
 
@@ -527,7 +528,7 @@ def cohort_profiles(ctx: PageContext) -> list[CohortProfile]:
 
 
 def _too_few(profile: CohortProfile, threshold: int | None) -> bool:
-    return bool(threshold) and 0 < profile.children < threshold
+    return threshold is not None and threshold > 0 and 0 < profile.children < threshold
 
 
 def _for_chart(frame: pd.DataFrame | None, threshold: int | None) -> pd.DataFrame | None:

@@ -316,7 +316,7 @@ def changes_frame(results: list[mv.LineResult], limit: int = 15) -> pd.DataFrame
         if not r.has_data or is_missing(r.previous):
             continue
         move = _rag_move(r)
-        rel = abs(r.value - r.previous) / (abs(r.previous) or 1)  # type: ignore[operator]
+        rel = abs(r.value - r.previous) / (abs(r.previous) or 1)  # type: ignore[operator,arg-type]
         rows.append((move != 0, rel, r))
     rows.sort(key=lambda t: (not t[0], -t[1]))
     out = []

@@ -17,11 +17,12 @@ looked after, 120 social workers (agency share 30% falling to 15%, caseloads 21 
 audits graded good or better 45% rising to 72%, and visit, review and supervision timeliness
 improving through 2021-22. A few disabled children have V4 short-break agreements or V3 stays.
 
-Files per extract folder (the input contract in DESIGN.md): ``annex_a.xlsx`` (sheets ``List 1`` to
-``List 11``, headings as reference/annex_a_columns.csv, List 9 with the four 2023-24 columns,
-codes in Ofsted's preferred form, dates as Excel dates), ``ssda903/{header,episodes,reviews,
-missing,uasc}.csv`` (dates DD/MM/YYYY), ``local/<dataset>.csv`` for every dataset of
-reference/local_datasets.yaml (dates YYYY-MM-DD) and ``extract.yaml``.
+Files per extract folder (the input contract in docs/design.md): ``annex_a.xlsx`` (sheets
+``List 1`` to ``List 11``, headings as reference/annex_a_columns.csv, List 9 with the four
+2023-24 columns, codes in Ofsted's preferred form, dates as Excel dates),
+``ssda903/{header,episodes,reviews,missing,uasc}.csv`` (dates DD/MM/YYYY),
+``local/<dataset>.csv`` for every dataset of reference/local_datasets.yaml (dates YYYY-MM-DD)
+and ``extract.yaml``.
 
 Variations that exercise the readers' tolerances:
 - the second extract (2021-09-30 by default) uses ``List_1`` sheet names and a title row;
