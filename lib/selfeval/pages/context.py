@@ -301,7 +301,7 @@ def load_context(
         measures_csv = out_dir / "measures.csv" if out_dir else None
         if measures_csv is not None and measures_csv.is_file():
             measures = read_measures(measures_csv)
-            status = read_measure_status(out_dir / MEASURE_STATUS_FILE)
+            status = read_measure_status(measures_csv.with_name(MEASURE_STATUS_FILE))
         else:
             measures, status_frame = compute_measures_with_status(
                 extract.tables,
