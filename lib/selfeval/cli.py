@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
-        from selfeval.runner import RunOptions, run_pack
+        from selfeval.pipeline import RunOptions, run_pack
 
         options = RunOptions(
             data=args.data,
