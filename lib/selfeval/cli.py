@@ -1,4 +1,4 @@
-"""The `selfeval` command line: run, measures, validate, sample-data."""
+"""The `selfeval` command line: run, run-many, measures, validate, sample-data."""
 
 from __future__ import annotations
 
@@ -29,6 +29,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _period_range(text: str) -> tuple[date, date]:
+    start, sep, end = text.partition(":")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected FROM:TO, two YYYY-MM-DD dates")
+    first, last = _iso_date(start), _iso_date(end)
+    if first > last:
+        raise argparse.ArgumentTypeError(f"{text!r}: FROM is after TO")
+    return first, last
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="selfeval",
@@ -57,6 +67,30 @@ def build_parser() -> argparse.ArgumentParser:
         default=600,
         help="seconds a notebook cell may run before its section is failed (default 600)",
     )
+
+    many = sub.add_parser(
+        "run-many", help="run every council of a region on dask.distributed, then compare them"
+    )
+    many.add_argument("region", type=Path, help="region folder: <council>/data/extracts/<date>/")
+    when = many.add_mutually_exclusive_group()
+    when.add_argument("--period-end", type=_iso_date, help="one period (default: latest extract)")
+    when.add_argument(
+        "--periods", type=_period_range, help="FROM:TO, every extract dated within (inclusive)"
+    )
+    many.add_argument(
+        "--scheduler",
+        help="dask scheduler address, tcp://HOST:PORT (default: an embedded LocalCluster)",
+    )
+    many.add_argument(
+        "--workers", type=_positive_int, default=None, help="LocalCluster workers (half the cores)"
+    )
+    many.add_argument(
+        "--suppress-below",
+        type=_positive_int,
+        default=5,
+        help="blank regional counts and percentages built on fewer than N children (default 5)",
+    )
+    many.add_argument("--out", type=Path, help="output folder (default: REGION/rendered)")
 
     measures = sub.add_parser("measures", help="compute measures.csv without rendering")
     measures.add_argument("--data", type=Path, help="extract folder (default: the latest extract)")
@@ -109,6 +143,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             command_line=args.command_line,
         )
         return run_pack(options).exit_code
+    if args.command == "run-many":
+        from selfeval.regional import main_options, run_many
+
+        return run_many(main_options(args))
     if args.command == "measures":
         from selfeval.config import resolve_extract_dir
         from selfeval.measures import measures_command
