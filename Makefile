@@ -33,6 +33,7 @@ format: $(STAMP)
 
 bench: $(STAMP)  ## performance benchmarks (not part of the test run)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_regional.py
 
 clean:
 	rm -rf $(VENV) rendered/*/ data/store

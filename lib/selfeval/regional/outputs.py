@@ -18,6 +18,8 @@ from selfeval.regional.layout import Region
 from selfeval.regional.tasks import TaskResult
 
 STATUS_COLUMNS = ["council", "period", "exit_code", "sections_failed", "seconds", "worker"]
+#: after those: why a council failed (plain words), and the worker's peak memory in MB
+EXTRA_COLUMNS = ["reason", "worker_peak_mb", "kernel_peak_mb"]
 HEADLINE_TYPES = ("quarter", "snapshot")
 
 
@@ -36,10 +38,11 @@ def council_name(region: Region, code: str, pack: Path) -> str:
 
 
 def write_status(path: Path, results: list[TaskResult]) -> None:
-    """status.csv: one row per council-period (reasons stay out: they are on the index)."""
+    """status.csv: one row per council-period, with the reason a council failed (plain words,
+    never a traceback) and the worker's peak memory."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow([*STATUS_COLUMNS, "reason"])
+        writer.writerow([*STATUS_COLUMNS, *EXTRA_COLUMNS])
         for r in sorted(results, key=lambda r: r.council):
             writer.writerow(
                 [
@@ -50,6 +53,8 @@ def write_status(path: Path, results: list[TaskResult]) -> None:
                     r.seconds,
                     r.worker,
                     r.message,
+                    r.peak_mb,
+                    r.kernel_peak_mb,
                 ]
             )
 

@@ -47,6 +47,8 @@ class TaskResult:
     worker: str = ""
     message: str = ""
     pid: int = 0
+    peak_mb: float = 0.0  # the worker process's peak resident memory (kernels not included)
+    kernel_peak_mb: float = 0.0  # the largest kernel (or other child) this worker has waited for
 
 
 def worker_name() -> str:
@@ -57,6 +59,15 @@ def worker_name() -> str:
         return get_worker().address
     except (ImportError, ValueError):
         return socket.gethostname()
+
+
+def peak_memory_mb() -> tuple[float, float]:
+    """Peak resident memory (MB) of this process and of its largest waited-for child (Linux)."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return round(own, 1), round(children, 1)
 
 
 def _progress(event: str, task: CouncilTask, **extra: object) -> None:
@@ -98,6 +109,7 @@ def run_council_period(task: CouncilTask) -> TaskResult:
             result.exit_code = 2
             result.message = f"the pack could not be built ({type(err).__name__})"
         result.seconds = round(time.monotonic() - started, 1)
+        result.peak_mb, result.kernel_peak_mb = peak_memory_mb()
         _progress("end", task, worker=worker, seconds=result.seconds, exit_code=result.exit_code)
     return result
 
