@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -84,6 +85,7 @@ def make_council(region: Path, code: str, seed: int, dates=(PERIOD,)) -> Path:
 def mask(html: str) -> str:
     """A page with its timestamps, papermill cell ids and command line masked."""
     html = re.sub(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?", "<time>", html)
+    html = re.sub(r"cell-id=[0-9a-f-]+", "cell-id=<cell>", html)
     html = re.sub(r'id="[0-9a-f-]{8,}"', 'id="<cell>"', html)
     return re.sub(r"selfeval run[^<\"]*", "selfeval <command>", html)
 
@@ -180,8 +182,9 @@ def free_port() -> int:
 
 
 def test_a_dask_cluster_with_a_killed_worker_and_two_periods(local_run, tmp_path) -> None:
-    """`dask scheduler` + two `dask worker` processes (loopback, no nanny); one worker is
-    killed while it builds a pack: the council is run again on the other. C1 has two periods:
+    """`dask scheduler` + two `dask worker` processes (loopback, no nanny) and a third running
+    different selfeval code (refused); one worker is killed while it builds a pack: the council
+    is run again on the other. C1 has two periods:
     the later pack's history holds the earlier one "as reported last quarter"."""
     _, local_folder, _ = local_run
     region = tmp_path / "region"
@@ -209,7 +212,21 @@ def test_a_dask_cluster_with_a_killed_worker_and_two_periods(local_run, tmp_path
             )  # fmt: skip
             procs.append(proc)
             workers[f"tcp://127.0.0.1:{wport}"] = proc
-        time.sleep(5)
+        # a third worker runs different selfeval code: refused, never given a council
+        other = tmp_path / "otherlib"
+        shutil.copytree(ROOT / "lib" / "selfeval", other / "selfeval")
+        with (other / "selfeval" / "__init__.py").open("a", encoding="utf-8") as handle:
+            handle.write("# a different version\n")
+        refused_port = free_port()
+        procs.append(
+            subprocess.Popen(
+                [str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-nanny",
+                 "--host", "127.0.0.1", "--worker-port", str(refused_port), "--no-dashboard"],
+                env={**env, "PYTHONPATH": str(other)},
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+        )  # fmt: skip
+        time.sleep(8)
         driver = subprocess.Popen(
             [str(BIN / "selfeval"), "run-many", str(region), "--periods",
              "2021-12-31:2022-03-31", "--scheduler", address, "--out", str(tmp_path / "out")],
@@ -231,11 +248,13 @@ def test_a_dask_cluster_with_a_killed_worker_and_two_periods(local_run, tmp_path
             proc.wait()
     assert killed, output
     assert code == 0, output
+    assert f"refused  worker tcp://127.0.0.1:{refused_port}" in output
     assert output.count("started  C2 2022-03-31") == 2  # run again after its worker died
     assert "Total: 3/3" in output
     status = pd.read_csv(tmp_path / "out" / "2022-03-31" / "status.csv", keep_default_na=False)
     c2 = status.set_index("council").loc["C2"]
     assert killed not in c2["worker"] and c2["exit_code"] == 0
+    assert not status["worker"].str.contains(f":{refused_port} ").any()
     # the same pack as the LocalCluster's C2
     for page in ("index.html", "01_assessment_intervention.html", "comparison.html"):
         if page == "comparison.html":

@@ -202,10 +202,11 @@ def _progress_line(event: tuple[float, dict]) -> None:
     msg = event[1]
     label = f"{msg.get('council')} {msg.get('period_end')}"
     if msg.get("event") == "start":
-        _say(f"started  {label} on {msg.get('worker')}")
+        _say(f"started  {label} on {msg.get('process') or msg.get('worker')}")
     else:
         status = {0: "ok", 1: "partial"}.get(msg.get("exit_code"), "failed")
-        _say(f"ended    {label} {status} on {msg.get('worker')} in {msg.get('seconds')}s")
+        where = msg.get("process") or msg.get("worker")
+        _say(f"ended    {label} {status} on {where} in {msg.get('seconds')}s")
 
 
 def main_options(args) -> RegionOptions:

@@ -71,7 +71,8 @@ def peak_memory_mb() -> tuple[float, float]:
 
 
 def _progress(event: str, task: CouncilTask, **extra: object) -> None:
-    """A progress event to the driver (council code, period, worker, seconds: nothing else)."""
+    """A progress event to the driver (council code, period, worker process, seconds: nothing
+    else; dask adds the worker's address as `worker`)."""
     try:
         from distributed import get_worker
 
@@ -94,7 +95,7 @@ def run_council_period(task: CouncilTask) -> TaskResult:
     result.pid = os.getpid()
     started = time.monotonic()
     with _PACK_LOCK:
-        _progress("start", task, worker=worker)
+        _progress("start", task, process=worker)
         try:
             if package_fingerprint() != task.fingerprint:
                 result.message = (
@@ -110,7 +111,7 @@ def run_council_period(task: CouncilTask) -> TaskResult:
             result.message = f"the pack could not be built ({type(err).__name__})"
         result.seconds = round(time.monotonic() - started, 1)
         result.peak_mb, result.kernel_peak_mb = peak_memory_mb()
-        _progress("end", task, worker=worker, seconds=result.seconds, exit_code=result.exit_code)
+        _progress("end", task, process=worker, seconds=result.seconds, exit_code=result.exit_code)
     return result
 
 
