@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test lab lint format bench sample-data clean
+.PHONY: report test test-regional lab lint format bench sample-data clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -20,6 +20,9 @@ report: $(STAMP)  ## run the whole pack on the latest extract (the embedded samp
 test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest -q
 
+test-regional: $(STAMP)  ## the regional runs on dask (several councils' packs; about 20 minutes)
+	$(BIN)/python -m pytest -q -m regional tests/test_regional.py
+
 lab: $(STAMP)  ## start JupyterLab on the project
 	$(BIN)/jupyter lab --notebook-dir=.
 
@@ -33,6 +36,7 @@ format: $(STAMP)
 
 bench: $(STAMP)  ## performance benchmarks (not part of the test run)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_regional.py
 
 clean:
 	rm -rf $(VENV) rendered/*/ data/store

@@ -143,7 +143,7 @@ def floor_time(count: int, work: Path, jobs: int) -> Timing:
 
     from selfeval import publish
     from selfeval.kernels import KernelSupply
-    from selfeval.runner import RunOptions, Section, _execute_and_render
+    from selfeval.pipeline import RunOptions, Section, _execute_and_render
 
     folder = work / "floor"
     folder.mkdir(parents=True)

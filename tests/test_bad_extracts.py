@@ -17,8 +17,8 @@ from selfeval import measures as measures_pkg
 from selfeval.extract import load_extract, validate_command
 from selfeval.pages import html as page_html
 from selfeval.pages import measures_view as mv
+from selfeval.pipeline import RunOptions, run_pack
 from selfeval.protect import neutralise_formula, neutralise_formulas
-from selfeval.runner import RunOptions, run_pack
 
 FORMULA_CHARS = ("=", "+", "-", "@")
 

@@ -121,7 +121,7 @@ def test_notebooks_run_side_by_side_in_their_folder_without_moving_the_runner(tm
     (papermill's cwd= would chdir the whole process, which threads race on)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from selfeval.runner import Section, _execute_notebook
+    from selfeval.pipeline import Section, _execute_notebook
 
     folder = tmp_path / "notebooks"
     folder.mkdir()

@@ -37,12 +37,12 @@ def test_an_upward_import_inside_a_function_breaks_the_contract(tmp_path) -> Non
     config = tmp_path / "lib" / "selfeval" / "config.py"
     config.write_text(
         config.read_text(encoding="utf-8")
-        + "\n\ndef _upward():\n    from selfeval.runner import run_pack\n\n    return run_pack\n",
+        + "\n\ndef _upward():\n    from selfeval.pipeline import run_pack\n\n    return run_pack\n",
         encoding="utf-8",
     )
     done = lint_imports(tmp_path)
     assert done.returncode != 0
-    assert "selfeval.config -> selfeval.runner" in done.stdout
+    assert "selfeval.config -> selfeval.pipeline" in done.stdout
 
 
 def import_cycles(package: str = "selfeval") -> list[list[str]]:

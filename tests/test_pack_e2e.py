@@ -15,8 +15,8 @@ import pytest
 
 from selfeval import browser, cli
 from selfeval.config import load_settings, resolve_extract_dir
+from selfeval.pipeline import EXIT_OK
 from selfeval.plan import load_plan
-from selfeval.runner import EXIT_OK
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = (

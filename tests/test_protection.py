@@ -18,8 +18,8 @@ from bad_extracts import FORMULA, MARKUP_TEAM, SCRIPT
 from selfeval.extract import load_extract
 from selfeval.pages import sections as sx
 from selfeval.pages.cohorts import Timeliness
+from selfeval.pipeline import RunOptions, run_pack
 from selfeval.protect import SENSITIVE_COLUMNS, hide_small_counts
-from selfeval.runner import RunOptions, run_pack
 from selfeval.sample_data import write_sample
 from test_bad_extracts import assert_no_formulas
 
@@ -239,6 +239,6 @@ def test_git_ignores_real_data_and_rendered_packs(path):
 def test_git_keeps_the_code_and_sample_tracked():
     if not (ROOT / ".git").exists() or not shutil.which("git"):
         pytest.skip("not a git checkout")
-    for path in ("lib/selfeval/runner.py", "notebooks/00_summary.ipynb"):
+    for path in ("lib/selfeval/pipeline.py", "notebooks/00_summary.ipynb"):
         result = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT, check=False)
         assert result.returncode == 1, f"{path} should not be ignored"

@@ -16,8 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from selfeval import cli, publish, runner
-from selfeval.runner import EXIT_NOTHING_PUBLISHED, EXIT_PARTIAL, RunOptions, run_pack
+from selfeval import cli, pipeline, publish
+from selfeval.pipeline import EXIT_NOTHING_PUBLISHED, EXIT_PARTIAL, RunOptions, run_pack
 from selfeval.sample_data import write_sample
 
 PARAMETERS = 'period_end = ""\nextract_dir = ""\npriority_id = "x"\noutput_dir = ""\n'
@@ -189,7 +189,7 @@ def test_ctrl_c_from_the_command_line_exits_130(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "discover_sections", lambda *_: interrupted())
+    monkeypatch.setattr(pipeline, "discover_sections", lambda *_: interrupted())
     code = cli.main(["run", "--data", str(extract), "--out", str(workspace / "rendered")])
     assert code == 130
     assert "Traceback" not in capsys.readouterr().err
@@ -258,5 +258,5 @@ def test_a_period_end_that_is_not_a_date_is_refused_plainly(capsys):
 
 def test_describe_failure_never_repeats_the_error_text():
     err = ValueError("child C1234567 born 03/04/2015")
-    assert "C1234567" not in runner.describe_failure(err)
-    assert os.sep not in runner.describe_failure(KeyError("/data/extracts/x"))
+    assert "C1234567" not in pipeline.describe_failure(err)
+    assert os.sep not in pipeline.describe_failure(KeyError("/data/extracts/x"))

@@ -1,4 +1,4 @@
-"""The `selfeval` command line: run, measures, validate, sample-data, reference update."""
+"""The `selfeval` command line: run, run-many, measures, validate, sample-data, reference update."""
 
 from __future__ import annotations
 
@@ -27,6 +27,16 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
     return value
+
+
+def _period_range(text: str) -> tuple[date, date]:
+    start, sep, end = text.partition(":")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected FROM:TO, two YYYY-MM-DD dates")
+    first, last = _iso_date(start), _iso_date(end)
+    if first > last:
+        raise argparse.ArgumentTypeError(f"{text!r}: FROM is after TO")
+    return first, last
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,6 +72,30 @@ def build_parser() -> argparse.ArgumentParser:
         default=600,
         help="seconds a notebook cell may run before its section is failed (default 600)",
     )
+
+    many = sub.add_parser(
+        "run-many", help="run every council of a region on dask.distributed, then compare them"
+    )
+    many.add_argument("region", type=Path, help="region folder: <council>/data/extracts/<date>/")
+    when = many.add_mutually_exclusive_group()
+    when.add_argument("--period-end", type=_iso_date, help="one period (default: latest extract)")
+    when.add_argument(
+        "--periods", type=_period_range, help="FROM:TO, every extract dated within (inclusive)"
+    )
+    many.add_argument(
+        "--scheduler",
+        help="dask scheduler address, tcp://HOST:PORT (default: an embedded LocalCluster)",
+    )
+    many.add_argument(
+        "--workers", type=_positive_int, default=None, help="LocalCluster workers (half the cores)"
+    )
+    many.add_argument(
+        "--suppress-below",
+        type=_positive_int,
+        default=5,
+        help="blank regional counts and percentages built on fewer than N children (default 5)",
+    )
+    many.add_argument("--out", type=Path, help="output folder (default: REGION/rendered)")
 
     measures = sub.add_parser("measures", help="compute measures.csv without rendering")
     measures.add_argument("--data", type=Path, help="extract folder (default: the latest extract)")
@@ -126,7 +160,7 @@ def reference_update(src: Path, dest: Path | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
-        from selfeval.runner import RunOptions, run_pack
+        from selfeval.pipeline import RunOptions, run_pack
 
         options = RunOptions(
             data=args.data,
@@ -140,6 +174,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             command_line=args.command_line,
         )
         return run_pack(options).exit_code
+    if args.command == "run-many":
+        from selfeval.regional import main_options, run_many
+
+        return run_many(main_options(args))
     if args.command == "measures":
         from selfeval.config import resolve_extract_dir
         from selfeval.measures import measures_command
