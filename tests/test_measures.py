@@ -11,7 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from selfeval.config import Settings
+from hand_built import settings_for_testshire
 from selfeval.measures import (
     MEASURE_COLUMNS,
     Catalogue,
@@ -23,16 +23,7 @@ from selfeval.measures import (
 )
 
 PE = date(2021, 9, 30)
-SETTINGS = Settings(
-    local_authority="Testshire",
-    service="Testshire Children's Services",
-    region="South East",
-    plan_title="Plan",
-    plan_start=date(2021, 4, 1),
-    population_0_17={2020: 40_000, 2021: 50_000},
-    caseload_target=18,
-    priorities=(),
-)
+SETTINGS = settings_for_testshire({2020: 40_000, 2021: 50_000})
 CATALOGUE = load_catalogue()
 T = pd.Timestamp
 NaT = pd.NaT

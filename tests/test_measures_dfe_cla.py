@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 
-from selfeval.config import Settings
+from hand_built import settings_for_testshire
 from selfeval.measures import (
     Catalogue,
     compute_measures,
@@ -21,16 +21,7 @@ from selfeval.measures import (
 from selfeval.measures.leavers_adoption import activity_unknown
 
 PE = date(2022, 3, 31)
-SETTINGS = Settings(
-    local_authority="Testshire",
-    service="Testshire Children's Services",
-    region="South East",
-    plan_title="Plan",
-    plan_start=date(2021, 4, 1),
-    population_0_17={2021: 40_000, 2022: 50_000},
-    caseload_target=18,
-    priorities=(),
-)
+SETTINGS = settings_for_testshire({2021: 40_000, 2022: 50_000})
 CATALOGUE = load_catalogue()
 
 

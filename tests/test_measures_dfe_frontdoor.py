@@ -25,8 +25,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from hand_built import settings_for_testshire
 from selfeval import cli
-from selfeval.config import Settings
 from selfeval.measures import Catalogue, compute_measures_with_status, load_catalogue
 from selfeval.measures.context import (
     PeriodEndError,
@@ -37,16 +37,7 @@ from selfeval.measures.context import (
 from selfeval.measures.front_door import re_referral_decisions
 
 PE = date(2021, 9, 30)
-SETTINGS = Settings(
-    local_authority="Testshire",
-    service="Testshire Children's Services",
-    region="South East",
-    plan_title="Plan",
-    plan_start=date(2021, 4, 1),
-    population_0_17={2020: 40_000, 2021: 50_000},
-    caseload_target=18,
-    priorities=(),
-)
+SETTINGS = settings_for_testshire({2020: 40_000, 2021: 50_000})
 CATALOGUE = load_catalogue()
 T = pd.Timestamp
 
