@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
-	$(BIN)/python -m compileall -q $(VENV)/lib >/dev/null || true
+	$(BIN)/python -m compileall -q $(VENV)/lib lib >/dev/null || true
 	@touch $(STAMP)
 
 report: $(STAMP)  ## run the whole pack on the latest extract (the embedded sample by default)

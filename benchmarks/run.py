@@ -34,7 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-TARGETS = {"pack/baseline": 0.25, "pack/floor": 1.5, "first/floor": 1.5, "first/baseline": 0.25}
+# Issue 10 set the rerun targets; issue 18 the first run's (at most 2 x the floor).
+TARGETS = {"pack/baseline": 0.25, "pack/floor": 1.5, "first/floor": 2.0, "first/baseline": 0.25}
 
 
 def cpu_seconds() -> float:
@@ -294,6 +295,9 @@ def main() -> int:
         f"Python {platform.python_version()}, {platform.machine()}"
     )
     extract = sample_extract()
+    # Bytecode for selfeval, as Python writes it by default (a machine that sets
+    # PYTHONDONTWRITEBYTECODE would otherwise compile the package in every kernel).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "lib")], check=True)
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     with tempfile.TemporaryDirectory(prefix="selfeval-bench-") as tmp:
         work = Path(tmp)

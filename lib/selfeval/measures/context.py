@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
@@ -103,8 +104,10 @@ def within_days_before(at: pd.Series, when: pd.Series, days: int) -> pd.Series:
     return gap.between(0, days).fillna(False).astype(bool)
 
 
+@functools.lru_cache(maxsize=4096)
 def months_before(d: pd.Timestamp, months: int) -> pd.Timestamp:
-    """The first day of the window of `months` calendar months ending on d: (d + 1 day) − months."""
+    """The first day of the window of `months` calendar months ending on d: (d + 1 day) − months.
+    Remembered: measures ask for the same few month ends thousands of times."""
     return (d + DAY) - pd.DateOffset(months=months)
 
 
