@@ -306,8 +306,8 @@ def test_page_names_the_columns_source_file_and_year(rows, catalogue) -> None:
         assert f"<th>{column}</th>" in page or column in page, column
     source = dfe_la.provenance()["files"]["referrals.csv"]["source_file"]
     assert source == "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
-    assert f"referrals.csv from {source}" in page
-    assert "figures for 2024-25" in page and "year ending 31 March 2025" in page
+    assert f"<li>referrals.csv: figures for 2024-25, from {source} (Referrals and" in page
+    assert "year ending 31 March 2025" in page
     assert page.count("<table") == len([m for m in catalogue if m.dfe_la is not None])
 
 

@@ -403,8 +403,10 @@ def published_table(rows: pd.DataFrame, unit: str) -> pd.DataFrame:
     return table
 
 
-def published_sources(catalogue, year_labels: dict[str, str], folder: Path | None = None) -> str:
-    """'file.csv from <DfE file> (title), figures for 2024-25' per reference file used."""
+def published_sources(
+    catalogue, year_labels: dict[str, str], folder: Path | None = None
+) -> list[str]:
+    """Per reference file used: 'referrals.csv: figures for 2024-25, from <DfE file> (title)'."""
     from selfeval import dfe_la
 
     files = (dfe_la.provenance(folder) or {}).get("files", {})
@@ -412,15 +414,14 @@ def published_sources(catalogue, year_labels: dict[str, str], folder: Path | Non
     for m in catalogue:
         if m.dfe_la is not None and m.id in year_labels:
             used.setdefault(m.dfe_la.file, set()).add(year_labels[m.id])
-    parts = []
+    out = []
     for key, years in sorted(used.items()):
-        info = files.get(f"{key}.csv", {})
-        source = info.get("source_file", "(source file not recorded)")
-        parts.append(
-            f"{key}.csv from {source} ({dfe_la.DATASETS[key].title}), figures for "
-            + ", ".join(sorted(years))
+        source = files.get(f"{key}.csv", {}).get("source_file", "(source file not recorded)")
+        out.append(
+            f"{key}.csv: figures for {', '.join(sorted(years))}, from {source} "
+            f"({dfe_la.DATASETS[key].title})"
         )
-    return "; ".join(parts)
+    return out
 
 
 PUBLISHED_RULES = (
@@ -450,8 +451,11 @@ def published_body(rows: pd.DataFrame, catalogue, folder: Path | None = None) ->
         '<h2 id="published">Published figures: where each council sits in England</h2>',
         f"<p>{escape(PUBLISHED_RULES)}</p>",
         "<p>Comparison data: the DfE reference packaged with selfeval "
-        f"(lib/selfeval/reference/dfe_la/{', built ' + escape(str(built)) if built else ''}): "
-        f"{escape(published_sources(catalogue, labels, folder))}.</p>",
+        f"(lib/selfeval/reference/dfe_la/{', built ' + escape(str(built)) if built else ''}; "
+        "PROVENANCE.yaml there records each source file's SHA-256):</p>",
+        "<ul>"
+        + "".join(f"<li>{escape(s)}</li>" for s in published_sources(catalogue, labels, folder))
+        + "</ul>",
     ]
     for measure_id in dict.fromkeys(rows["measure_id"]):
         m = catalogue[measure_id]
