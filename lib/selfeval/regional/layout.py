@@ -143,11 +143,14 @@ def council_la_code(code: str, entry: dict, own: dict, spec: Path, own_path: Pat
     was given (the region.yaml entry, the settings file or the folder)."""
     from selfeval import dfe_la
 
-    given = [
-        (f"{spec}: council {code}: la_code", entry.get("la_code")),
-        (f"{own_path}: la_code", own.get("la_code")),
+    given: list[tuple[str, Any]] = [
+        (where, value)
+        for where, value in (
+            (f"{spec}: council {code}: la_code", entry.get("la_code")),
+            (f"{own_path}: la_code", own.get("la_code")),
+        )
+        if value is not None
     ]
-    given = [(where, value) for where, value in given if value is not None]
     if not given and code.isdigit():
         given = [(f"{spec.parent / code}: a council folder named by a number is its LA code", code)]
     if not given:

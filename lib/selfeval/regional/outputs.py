@@ -6,8 +6,9 @@ written. Only measures (counts, percentages, rates) are pooled: never a child-le
 
 comparison.html also shows, for every measure the DfE publishes at LA level (`dfe_la:` in
 params/measures.yaml), each council's latest published figure, rank among all councils and
-quartile band, from `selfeval.measures.comparison.comparisons` (the function the single pack's
-"How we compare" uses) by the council's own LA code, beside its in-year figure from this run.
+quartile band, from `selfeval.measures.comparison` (`comparisons_many`: the `compare_series` and
+`rank_of` behind the single pack's "How we compare") by the council's own LA code, beside its
+in-year figure from this run.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -266,7 +268,9 @@ class CouncilRef:
     published: bool = True
 
 
-def _in_year(headlines: pd.DataFrame, ref: CouncilRef, measure_id: str, suppress_below: int):
+def _in_year(
+    headlines: pd.DataFrame, ref: CouncilRef, measure_id: str, suppress_below: int
+) -> tuple[float | None, str, str]:
     """(value, period words, note) of the council's in-year headline figure this period."""
     if not ref.published:
         return None, "", "no pack published this period"
@@ -302,7 +306,7 @@ def published_rows(
 ) -> pd.DataFrame:
     """One row per `dfe_la:` measure x council (`PUBLISHED_COLUMNS`): the council's latest
     published figure, its rank among all councils and quartile band, from
-    `measures.comparison.comparisons` by its own LA code (the single pack's function), beside
+    `measures.comparison.comparisons_many` by its own LA code (the single pack's functions), beside
     its in-year figure from `headlines` (`headline_rows` of measures_all); England on each row.
     A blank published figure carries its reason."""
     from selfeval import dfe_la
@@ -364,8 +368,8 @@ def published_table(rows: pd.DataFrame, unit: str) -> pd.DataFrame:
     first (unpublished after, by name), then England for reference."""
     from selfeval.narrative import format_value
 
-    def fmt(value: object) -> str:
-        return "" if value is None or pd.isna(value) else format_value(value, unit)  # type: ignore[arg-type]
+    def fmt(value: Any) -> str:
+        return "" if value is None or pd.isna(value) else format_value(value, unit)
 
     rows = rows.assign(_unranked=rows["rank"].isna()).sort_values(["_unranked", "rank", "name"])
     table = pd.DataFrame(
