@@ -97,7 +97,9 @@ def local_run(tmp_path_factory):
         make_council(region, f"C{seed}", seed)
     make_council(region, "BROKEN", 4, dates=(EARLIER,))
     (region / "region.yaml").write_text(
-        "name: Test region\ncouncils:\n  C1: {name: Council One, population: 30000}\n"
+        "name: Test region\ncouncils:\n"
+        "  C1: {name: Council One, population: 30000, la_code: 852}\n"
+        "  C2: {la_code: 851}\n  C3: {la_code: 331}\n  BROKEN: {la_code: 831}\n"
     )
     out = region / "out"
     code = run_many(
@@ -163,9 +165,12 @@ def test_comparison_is_offline_names_every_council_and_hides_small_numbers(local
     page = (folder / "comparison.html").read_text("utf-8")
     assert not re.search(r"(src|href)=[\"']?(https?:)?//", page)
     assert "http://" not in page and "https://" not in page
-    for name in ("Council One", "C2", "C3"):
+    for name in ("Council One", "Portsmouth", "Coventry"):  # C2, C3 named by their LA code
         assert name in page
     assert page.count("<svg") >= 3
+    # each council's published DfE figures by its own LA code, beside its in-year figure
+    assert "Published figures: where each council sits in England" in page
+    assert "In-year figure (not yet published)" in page and "Quartile (A best)" in page
     every = pd.read_csv(folder / "measures_all.csv")
     assert set(every["council"]) == {"C1", "C2", "C3"}
     value = pd.to_numeric(every["value"], errors="coerce")
@@ -194,6 +199,7 @@ def test_a_dask_cluster_with_a_killed_worker_and_two_periods(local_run, tmp_path
     region = tmp_path / "region"
     make_council(region, "C1", 1, dates=(EARLIER, PERIOD))
     make_council(region, "C2", 2)
+    (region / "region.yaml").write_text("councils:\n  C1: {la_code: 852}\n  C2: {la_code: 851}\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "lib")}
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"

@@ -175,7 +175,19 @@ def compare(
 ) -> Comparison:
     """The council's published figure for `year` (default the latest published), its
     neighbours' simple mean, its region, England, and its rank and quartile band."""
-    series = published(mdef, folder)
+    return compare_series(mdef, published(mdef, folder), code, neighbours, year=year)
+
+
+def compare_series(
+    mdef: Any,
+    series: pd.DataFrame,
+    code: int,
+    neighbours: Iterable[int],
+    *,
+    year: int | None = None,
+) -> Comparison:
+    """`compare` on the measure's figures already read (`published(mdef)`), so that many
+    councils are compared with one read (the regional comparison page)."""
     year = int(series["year"].max()) if year is None else year
     rows = series[series["year"] == year]
     las = rows[rows["level"] == dfe_la.LA].dropna(subset=["old_la_code"])
@@ -266,29 +278,43 @@ def comparisons(
     folder: Path | None = None,
 ) -> pd.DataFrame:
     """One row per catalogue measure with a `dfe_la:` mapping (in file order)."""
+    return comparisons_many(catalogue, {code: neighbours}, measure_ids, folder)[code]
+
+
+def comparisons_many(
+    catalogue: Any,
+    councils: dict[int, Iterable[int]],
+    measure_ids: Iterable[str] | None = None,
+    folder: Path | None = None,
+) -> dict[int, pd.DataFrame]:
+    """`comparisons` for several councils ({LA code: its neighbours}), each measure's published
+    figures read once: {LA code: one row per `dfe_la:` measure (in file order)}."""
     wanted = set(measure_ids) if measure_ids is not None else None
-    neighbours = list(neighbours)
-    rows = []
+    near = {code: list(neighbours) for code, neighbours in councils.items()}
+    rows: dict[int, list[dict]] = {code: [] for code in near}
     for m in catalogue:
         if m.dfe_la is None or (wanted is not None and m.id not in wanted):
             continue
-        c = compare(m, code, neighbours, folder=folder)
-        rows.append(
-            {
-                "measure_id": c.measure_id,
-                "year": c.year,
-                "year_label": c.year_label,
-                "value": c.value,
-                "neighbour_avg": c.neighbour_avg,
-                "neighbours_published": c.neighbours_published,
-                "region": c.region,
-                "england": c.england,
-                "rank": c.ranking.rank,
-                "of": c.ranking.of,
-                "tied": c.ranking.tied,
-                "quartile": c.ranking.band,
-                "rank_text": c.rank_text,
-                "source": c.source,
-            }
-        )
-    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+        series = published(m, folder)
+        for code, neighbours in near.items():
+            rows[code].append(_row(compare_series(m, series, code, neighbours)))
+    return {code: pd.DataFrame(r, columns=COMPARISON_COLUMNS) for code, r in rows.items()}
+
+
+def _row(c: Comparison) -> dict:
+    return {
+        "measure_id": c.measure_id,
+        "year": c.year,
+        "year_label": c.year_label,
+        "value": c.value,
+        "neighbour_avg": c.neighbour_avg,
+        "neighbours_published": c.neighbours_published,
+        "region": c.region,
+        "england": c.england,
+        "rank": c.ranking.rank,
+        "of": c.ranking.of,
+        "tied": c.ranking.tied,
+        "quartile": c.ranking.band,
+        "rank_text": c.rank_text,
+        "source": c.source,
+    }

@@ -3,14 +3,23 @@
 They are shared between councils, so every count and percentage built on fewer than
 `suppress_below` children is blanked (`protect.suppress_small_numbers`) before anything is
 written. Only measures (counts, percentages, rates) are pooled: never a child-level row.
+
+comparison.html also shows, for every measure the DfE publishes at LA level (`dfe_la:` in
+params/measures.yaml), each council's latest published figure, rank among all councils and
+quartile band, from `selfeval.measures.comparison` (`comparisons_many`: the `compare_series` and
+`rank_of` behind the single pack's "How we compare") by the council's own LA code, beside its
+in-year figure from this run.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -24,7 +33,8 @@ HEADLINE_TYPES = ("quarter", "snapshot")
 
 
 def council_name(region: Region, code: str, pack: Path) -> str:
-    """The council's name as its pack says it (else region.yaml, else its code)."""
+    """The council's name as its pack says it (else region.yaml, else the DfE reference's name
+    for its LA code, else its folder code)."""
     import json
 
     manifest = pack / "manifest.json"
@@ -33,8 +43,14 @@ def council_name(region: Region, code: str, pack: Path) -> str:
             return json.loads(manifest.read_text("utf-8"))["pack_info"]["local_authority"]
         except (ValueError, KeyError):
             pass
-    named = {c.code: c.name for c in region.councils}
-    return str(named.get(code) or code)
+    council = next((c for c in region.councils if c.code == code), None)
+    if council is not None and council.name:
+        return str(council.name)
+    if council is not None and council.la_code is not None:
+        from selfeval import dfe_la
+
+        return dfe_la.la_names().get(council.la_code, code)
+    return code
 
 
 def write_status(path: Path, results: list[TaskResult]) -> None:
@@ -217,6 +233,252 @@ def comparison_body(
     return "\n".join(parts)
 
 
+# ------------------------------------------------------------------ published DfE figures
+#: `comparisons` for this code gives each measure's year, England and count of councils only
+NO_COUNCIL = -1
+PUBLISHED_COLUMNS = [
+    "measure_id",
+    "council",
+    "name",
+    "la_code",
+    "in_year",
+    "in_year_period",
+    "in_year_note",
+    "year",
+    "year_label",
+    "published",
+    "rank",
+    "of",
+    "tied",
+    "quartile",
+    "rank_text",
+    "england",
+    "reason",
+]
+
+
+@dataclass(frozen=True)
+class CouncilRef:
+    """A council on the comparison page: its folder code, name, DfE LA code (None: not given)
+    and whether its pack was published this period."""
+
+    council: str
+    name: str
+    la_code: int | None
+    published: bool = True
+
+
+def _in_year(
+    headlines: pd.DataFrame, ref: CouncilRef, measure_id: str, suppress_below: int
+) -> tuple[float | None, str, str]:
+    """(value, period words, note) of the council's in-year headline figure this period."""
+    if not ref.published:
+        return None, "", "no pack published this period"
+    if headlines.empty or "measure_id" not in headlines:
+        return None, "", "not in the council's measures this period"
+    rows = headlines[
+        (headlines["council"] == ref.council) & (headlines["measure_id"] == measure_id)
+    ]
+    if rows.empty:
+        return None, "", "not in the council's measures this period"
+    row = rows.iloc[0]
+    value = pd.to_numeric(pd.Series([row["value"]]), errors="coerce").iloc[0]
+    when = pd.Timestamp(str(row["period_end"]))
+    period = (
+        f"quarter to {when:%-d %B %Y}"
+        if row["period_type"] == "quarter"
+        else f"at {when:%-d %B %Y}"
+    )
+    if pd.notna(value):
+        return float(value), period, ""
+    if str(row.get("rag", "")) == "suppressed":
+        return None, period, f"suppressed (fewer than {suppress_below} children)"
+    return None, period, "blank in the council's pack (its measures page says why)"
+
+
+def published_rows(
+    headlines: pd.DataFrame,
+    councils: Iterable[CouncilRef],
+    catalogue,
+    *,
+    suppress_below: int = 5,
+    folder: Path | None = None,
+) -> pd.DataFrame:
+    """One row per `dfe_la:` measure x council (`PUBLISHED_COLUMNS`): the council's latest
+    published figure, its rank among all councils and quartile band, from
+    `measures.comparison.comparisons_many` by its own LA code (the single pack's functions), beside
+    its in-year figure from `headlines` (`headline_rows` of measures_all); England on each row.
+    A blank published figure carries its reason."""
+    from selfeval import dfe_la
+    from selfeval.measures.comparison import comparisons_many
+
+    councils = list(councils)
+    known = dfe_la.la_names(folder)
+    codes = {r.la_code for r in councils if r.la_code is not None and r.la_code in known}
+    every = comparisons_many(catalogue, {NO_COUNCIL: (), **{c: () for c in codes}}, folder=folder)
+    base = every[NO_COUNCIL].set_index("measure_id")
+    rows = []
+    for ref in councils:
+        comp = every[ref.la_code].set_index("measure_id") if ref.la_code in codes else None
+        for measure_id, general in base.iterrows():
+            in_year, period, note = _in_year(headlines, ref, str(measure_id), suppress_below)
+            row = {
+                "measure_id": measure_id,
+                "council": ref.council,
+                "name": ref.name,
+                "la_code": ref.la_code,
+                "in_year": in_year,
+                "in_year_period": period,
+                "in_year_note": note,
+                "year": general["year"],
+                "year_label": general["year_label"],
+                "england": general["england"],
+                "published": None,
+                "rank": None,
+                "of": general["of"],
+                "tied": 0,
+                "quartile": None,
+                "rank_text": "",
+                "reason": "",
+            }
+            if ref.la_code is None:
+                row["reason"] = "no LA code for this council in region.yaml"
+            elif comp is None:
+                row["reason"] = f"LA code {ref.la_code} is not in the DfE reference"
+            else:
+                c = comp.loc[measure_id]
+                row.update(
+                    published=c["value"],
+                    rank=c["rank"],
+                    of=c["of"],
+                    tied=c["tied"],
+                    quartile=c["quartile"] if isinstance(c["quartile"], str) else None,
+                    rank_text=c["rank_text"],
+                    reason="" if pd.notna(c["value"]) else c["rank_text"],
+                )
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=PUBLISHED_COLUMNS)
+    for col in ("in_year", "published", "england", "rank"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce")
+    return frame
+
+
+def published_table(rows: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """One measure's rows (`published_rows`) as the page shows them: councils ranked best
+    first (unpublished after, by name), then England for reference."""
+    from selfeval.narrative import format_value
+
+    def fmt(value: Any) -> str:
+        return "" if value is None or pd.isna(value) else format_value(value, unit)
+
+    rows = rows.assign(_unranked=rows["rank"].isna()).sort_values(["_unranked", "rank", "name"])
+    table = pd.DataFrame(
+        {
+            "Council": rows["name"],
+            "LA code": ["" if c is None or pd.isna(c) else str(int(c)) for c in rows["la_code"]],
+            "In-year figure (not yet published)": [
+                f"{fmt(v)} ({p})" if fmt(v) else note
+                for v, p, note in zip(
+                    rows["in_year"], rows["in_year_period"], rows["in_year_note"], strict=True
+                )
+            ],
+            "Published figure": [fmt(v) for v in rows["published"]],
+            "Year": rows["year_label"],
+            "Rank among councils": [
+                t if pd.notna(r) else ""
+                for r, t in zip(rows["rank"], rows["rank_text"], strict=True)
+            ],
+            "Quartile (A best)": [q if isinstance(q, str) else "" for q in rows["quartile"]],
+            "Why blank": rows["reason"],
+        }
+    )
+    if len(rows):
+        england = {
+            "Council": "England (for reference)",
+            "LA code": "",
+            "In-year figure (not yet published)": "",
+            "Published figure": fmt(rows["england"].iloc[0]),
+            "Year": rows["year_label"].iloc[0],
+            "Rank among councils": "",
+            "Quartile (A best)": "",
+            "Why blank": "" if fmt(rows["england"].iloc[0]) else "not published for England",
+        }
+        table = pd.concat([table, pd.DataFrame([england])], ignore_index=True)
+    return table
+
+
+def published_sources(
+    catalogue, year_labels: dict[str, str], folder: Path | None = None
+) -> list[str]:
+    """Per reference file used: 'referrals.csv: figures for 2024-25, from <DfE file> (title)'."""
+    from selfeval import dfe_la
+
+    files = (dfe_la.provenance(folder) or {}).get("files", {})
+    used: dict[str, set[str]] = {}
+    for m in catalogue:
+        if m.dfe_la is not None and m.id in year_labels:
+            used.setdefault(m.dfe_la.file, set()).add(year_labels[m.id])
+    out = []
+    for key, years in sorted(used.items()):
+        source = files.get(f"{key}.csv", {}).get("source_file", "(source file not recorded)")
+        out.append(
+            f"{key}.csv: figures for {', '.join(sorted(years))}, from {source} "
+            f"({dfe_la.DATASETS[key].title})"
+        )
+    return out
+
+
+PUBLISHED_RULES = (
+    "Published figures are the DfE's LA-level figures for each council (year ending 31 March), "
+    "found by the council's LA code; rank and quartile are computed exactly as on each "
+    "council's own pages. Rank 1 is the best among every council in England with a published "
+    "figure (lowest where lower is better, highest where higher is better); tied councils "
+    "share the best rank of the tie. Quartile A is the best quarter of councils, D the worst "
+    "(A: rank up to a quarter of the councils ranked; ties share a band). Measures where "
+    "neither higher nor lower is better are ranked from the lowest and get no quartile. The "
+    "in-year figure is the council's own figure from this run: not yet published, and it may "
+    "differ from what the council will report to DfE."
+)
+
+
+def published_body(rows: pd.DataFrame, catalogue, folder: Path | None = None) -> str:
+    """The comparison page's "Published figures" part: its rules and sources, then one table
+    per `dfe_la:` measure (`published_table`)."""
+    from selfeval import dfe_la
+    from selfeval.publish import table_html
+
+    if rows.empty:
+        return ""
+    labels = rows.drop_duplicates("measure_id").set_index("measure_id")["year_label"].to_dict()
+    built = (dfe_la.provenance(folder) or {}).get("built", "")
+    parts = [
+        '<h2 id="published">Published figures: where each council sits in England</h2>',
+        f"<p>{escape(PUBLISHED_RULES)}</p>",
+        "<p>Comparison data: the DfE reference packaged with selfeval "
+        f"(lib/selfeval/reference/dfe_la/{', built ' + escape(str(built)) if built else ''}; "
+        "PROVENANCE.yaml there records each source file's SHA-256):</p>",
+        "<ul>"
+        + "".join(f"<li>{escape(s)}</li>" for s in published_sources(catalogue, labels, folder))
+        + "</ul>",
+    ]
+    for measure_id in dict.fromkeys(rows["measure_id"]):
+        m = catalogue[measure_id]
+        these = rows[rows["measure_id"] == measure_id]
+        direction = {"up": "Higher is better. ", "down": "Lower is better. "}.get(m.polarity, "")
+        source = dfe_la.DATASETS[m.dfe_la.file].title
+        parts += [
+            f'<h3 id="published-{escape(measure_id)}">{escape(m.title)}</h3>',
+            f"<p>{direction}Published {escape(these['year_label'].iloc[0])} "
+            f"(year ending 31 March {int(these['year'].iloc[0])}): {escape(source)}.</p>",
+            table_html(
+                published_table(these, m.unit),
+                caption=f"{m.title}: each council's published figure "
+                f"({these['year_label'].iloc[0]}), rank and quartile, and its in-year figure",
+            ),
+        ]
+    return "\n".join(parts)
+
+
 def write_period_outputs(
     folder: Path, region: Region, results: list[TaskResult], suppress_below: int
 ) -> None:
@@ -245,11 +507,19 @@ def write_period_outputs(
         publish.NavItem("Councils", "index.html"),
         publish.NavItem("Comparison", "comparison.html"),
     ]
+    headlines = headline_rows(frame, period)
+    codes = {c.code: c.la_code for c in region.councils}
+    refs = [
+        CouncilRef(r.council, names[r.council], codes.get(r.council), r.exit_code in (0, 1))
+        for r in sorted(results, key=lambda r: r.council)
+    ]
     publish.html_page(
         folder / "comparison.html",
         title="Councils compared",
-        body_html=comparison_body(
-            headline_rows(frame, period), names, catalogue, benchmarks_for(catalogue=catalogue)
+        body_html=comparison_body(headlines, names, catalogue, benchmarks_for(catalogue=catalogue))
+        + "\n"
+        + published_body(
+            published_rows(headlines, refs, catalogue, suppress_below=suppress_below), catalogue
         ),
         nav=nav,
         current_href="comparison.html",
