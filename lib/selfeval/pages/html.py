@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import mistune
@@ -83,7 +83,7 @@ def cells(values: Iterable[object], index: Any = None) -> pd.Series:
 
 
 def html_frame(
-    data: Iterable[Mapping[Hashable, object]] | Mapping[Hashable, Iterable[object]],
+    data: Iterable[Mapping[str, Any]] | Mapping[str, Iterable[Any]],
 ) -> pd.DataFrame:
     """A table's cells, given as rows (dicts) or as columns (a dict of lists or Series), as a
     DataFrame for `html_table`: a column holding any `Markup` keeps it (`cells`); the others
