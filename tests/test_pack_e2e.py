@@ -102,6 +102,16 @@ def test_pages_show_measures_tables_and_charts_but_no_code(pages):
         assert "<table" in pages[name]
 
 
+def test_badges_and_links_in_tables_are_html_not_escaped_text(pages):
+    """The pages' own Markup (RAG badges, links to definitions) stays HTML in every table:
+    pandas 3's string dtype would turn a column of it into plain text, shown escaped."""
+    for name, html in pages.items():
+        assert "&lt;span class=&quot;" not in html and "&lt;a href=&quot;" not in html, name
+    for name in ("01_assessment_intervention.html", "00_summary.html"):
+        assert re.search(r'<td><a href="definitions\.html#[^"]+">', pages[name]), name
+        assert '<td><span class="rag rag-' in pages[name], name
+
+
 def test_index_links_every_page_and_the_definitions_and_quality_pages(pages):
     index = pages["index.html"]
     for priority in load_settings().priorities:

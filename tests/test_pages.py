@@ -14,7 +14,7 @@ from selfeval.pages import plan_view as pv
 from selfeval.pages import quality_view as qv
 from selfeval.pages import summary as sm
 from selfeval.pages.context import normalise_measures
-from selfeval.pages.html import html_table, markdown_to_html, rag_badge
+from selfeval.pages.html import cells, html_frame, html_table, link, markdown_to_html, rag_badge
 from selfeval.pages.sections import audit_frame
 
 PE = date(2022, 3, 31)
@@ -92,11 +92,41 @@ def measures():
 
 
 def test_html_table_escapes_free_text_but_keeps_markup():
-    frame = pd.DataFrame({"Team": ["<script>alert(1)</script>"], "RAG": [rag_badge("red")]})
+    frame = html_frame({"Team": ["<script>alert(1)</script>"], "RAG": [rag_badge("red")]})
     out = html_table(frame, caption="A & B")
     assert "<script>" not in out and "&lt;script&gt;" in out
     assert "A &amp; B" in out
     assert 'class="rag rag-red"' in out and "Red" in out  # the word, not colour alone
+
+
+@pytest.mark.parametrize("as_rows", [True, False])
+def test_html_frame_keeps_markup_cell_by_cell(as_rows):
+    """pandas 3 stores an all-text column as its string dtype, which turns Markup into plain
+    str; html_frame keeps a column with Markup as objects, so each cell keeps its own kind:
+    the badge and the link are HTML, free text in the same column is still escaped."""
+    cols = {
+        "Measure": [link("Re-referrals", "definitions.html#rr"), "<b>plan text</b>"],
+        "RAG": [rag_badge("green"), ""],
+        "Children": [3, 12],
+    }
+    rows = [dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True)]
+    frame = html_frame(rows if as_rows else cols)
+    out = html_table(frame)
+    assert '<a href="definitions.html#rr">Re-referrals</a>' in out
+    assert 'class="rag rag-green"' in out
+    assert "&lt;b&gt;plan text&lt;/b&gt;" in out and "<b>" not in out
+    assert '<td class="num">12</td>' in out  # numbers stay numeric, right-aligned
+    assert list(frame.columns) == ["Measure", "RAG", "Children"]
+
+
+def test_html_frame_aligns_markup_lists_with_series_columns():
+    """Columns given as Series keep their index; a list of Markup lines up by position."""
+    team = pd.Series(["A", "B"], index=[7, 3])
+    badges = cells([rag_badge("red"), rag_badge("amber")], index=[7, 3])
+    frame = html_frame({"Team": team, "RAG": badges, "Note": [link("a", "#a"), link("b", "#b")]})
+    out = html_table(frame)
+    assert out.index("rag-red") < out.index('href="#a"') < out.index("rag-amber")
+    assert out.index("rag-amber") < out.index('href="#b"')
 
 
 def test_markdown_commentary_strips_raw_html_and_bad_links():

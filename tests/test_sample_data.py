@@ -100,7 +100,7 @@ def test_sheet_names_and_headings_follow_the_template(written: list[Path]) -> No
 
 
 def test_dates_are_real_excel_dates_and_codes_preferred(written: list[Path]) -> None:
-    lists = pd.read_excel(written[-1] / "annex_a.xlsx", sheet_name=None)
+    lists = pd.read_excel(written[-1] / "annex_a.xlsx", sheet_name=None, engine="openpyxl")
     cp = lists["List 7"]
     assert pd.api.types.is_datetime64_any_dtype(cp["Child Protection Plan Start Date"])
     assert set(lists["List 1"]["Gender"]) <= {"a) Male", "b) Female", "c) Not stated/recorded"}

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from selfeval.narrative import format_value
-from selfeval.pages.html import bullets, html_table, link, paragraph
+from selfeval.pages.html import bullets, html_frame, html_table, link, paragraph
 from selfeval.rag import is_missing
 
 #: the most measures drawn in one page's chart (the table lists them all)
@@ -142,7 +142,7 @@ def compare_frame(
             trend = trends.get(row.measure_id)
             rows[-1]["Our trend"] = trend_text(trend, "ours")
             rows[-1]["Neighbours' trend"] = trend_text(trend, "neighbour_avg")
-    return pd.DataFrame(rows)
+    return html_frame(rows)
 
 
 def comparison_sentence(row: Any, m: Any, la_name: str = "we") -> str:

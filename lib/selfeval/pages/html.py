@@ -1,9 +1,12 @@
 """Small, safe HTML building blocks for the pages.
 
 Everything that came from data or params (team names, notes, commentary) is escaped here; only
-`Markup` values built by this package are emitted as HTML. Class names (for the publishing
-template's stylesheet): ``se-table``, ``rag rag-<green|amber|red|none>``, ``num``, ``se-flag``,
-``se-caption``, ``se-note``, ``se-findings``, ``se-commentary``, ``se-missing``.
+`Markup` values built by this package are emitted as HTML. A table column that carries `Markup`
+is built with `cells` or `html_frame` (object dtype): pandas 3 stores any other all-text column
+as its string dtype, which turns `Markup` into plain `str`, and `html_table` would escape it.
+Class names (for the publishing template's stylesheet): ``se-table``,
+``rag rag-<green|amber|red|none>``, ``num``, ``se-flag``, ``se-caption``, ``se-note``,
+``se-findings``, ``se-commentary``, ``se-missing``.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import mistune
+import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
@@ -23,6 +28,8 @@ __all__ = [
     "rag_badge",
     "flag",
     "html_table",
+    "cells",
+    "html_frame",
     "bullets",
     "paragraph",
     "markdown_to_html",
@@ -68,6 +75,31 @@ def rag_badge(rating: object) -> Markup:
 def flag(text: object) -> Markup:
     """A highlighted warning word, e.g. 'Overdue'."""
     return Markup(f'<strong class="se-flag" style="color:#d4351c">&#9888; {esc(text)}</strong>')
+
+
+def cells(values: Iterable[object], index: Any = None) -> pd.Series:
+    """Table cells as an object-dtype column, so `Markup` values stay `Markup`."""
+    return pd.Series(list(values), index=index, dtype=object)
+
+
+def html_frame(
+    data: Iterable[Mapping[str, Any]] | Mapping[str, Iterable[Any]],
+) -> pd.DataFrame:
+    """A table's cells, given as rows (dicts) or as columns (a dict of lists or Series), as a
+    DataFrame for `html_table`: a column holding any `Markup` keeps it (`cells`); the others
+    are typed as pandas infers them (numbers stay numeric, so they are right-aligned)."""
+    if isinstance(data, Mapping):
+        columns = {k: v if isinstance(v, pd.Series) else list(v) for k, v in data.items()}
+        frame = pd.DataFrame(columns)
+    else:
+        rows = list(data)
+        frame = pd.DataFrame(rows)
+        columns = {k: [row.get(k, np.nan) for row in rows] for k in frame.columns}
+    for col, values in columns.items():
+        if any(isinstance(v, Markup) for v in values):
+            # a Series carrying Markup is object dtype already; a list is positional
+            frame[col] = values if isinstance(values, pd.Series) else cells(values, frame.index)
+    return frame
 
 
 def html_table(

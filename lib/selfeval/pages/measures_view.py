@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from selfeval.narrative import finding, format_value, month_name
-from selfeval.pages.html import Markup, esc, link, rag_badge
+from selfeval.pages.html import Markup, cells, esc, html_frame, link, rag_badge
 from selfeval.rag import is_missing
 from selfeval.rag import rag as rate
 
@@ -495,10 +495,10 @@ def lines_frame(
             }
         )
         if comparison is not None:
-            cells = {} if r.line.breakdown else comparison.get(r.line.measure_id, {})
-            rows[-1]["Statistical neighbours"] = cells.get("Statistical neighbours", "")
-            rows[-1]["Quartile"] = cells.get("Quartile", "")
-    return pd.DataFrame(rows)
+            extra = {} if r.line.breakdown else comparison.get(r.line.measure_id, {})
+            rows[-1]["Statistical neighbours"] = extra.get("Statistical neighbours", "")
+            rows[-1]["Quartile"] = extra.get("Quartile", "")
+    return html_frame(rows)
 
 
 def _period_cell(r: LineResult) -> str:
@@ -563,7 +563,7 @@ def team_frame_display(frame: pd.DataFrame, line: MeasureLine) -> pd.DataFrame:
             for n, d in zip(frame["numerator"], frame["denominator"], strict=True)
         ]
     if (frame["rag"] != "").any():
-        show["RAG"] = frame["rag"].map(rag_badge)
+        show["RAG"] = cells(map(rag_badge, frame["rag"]), frame.index)
     return show
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from selfeval.pages.html import Markup, esc, flag, html_table
+from selfeval.pages.html import Markup, esc, flag, html_frame, html_table
 from selfeval.plan import STATUS_COLUMNS
 
 STATUS_ORDER = ("overdue", "at risk", "no update", "on track", "complete")
@@ -117,7 +117,7 @@ def actions_table_html(actions: pd.DataFrame, *, caption: str | None = None) -> 
     """Actions with owner, due date, status (overdue flagged) and the latest update."""
     if actions is None or actions.empty:
         return "<p>No actions.</p>"
-    frame = pd.DataFrame(
+    frame = html_frame(
         {
             "Action": [
                 Markup(f"<strong>{esc(a)}</strong> {esc(t)}")
@@ -125,7 +125,7 @@ def actions_table_html(actions: pd.DataFrame, *, caption: str | None = None) -> 
             ],
             "Owner": actions["owner"].fillna("").astype(str),
             "Due": actions["due"].map(fmt_date),
-            "Status": actions["status"].map(status_badge),
+            "Status": [status_badge(s) for s in actions["status"]],
             "Latest update": [
                 _note(n, d)
                 for n, d in zip(actions["latest_note"], actions["updated_on"], strict=True)

@@ -38,6 +38,7 @@ from selfeval.pages.context import PageContext, ilacs_judgements
 from selfeval.pages.html import (
     Markup,
     bullets,
+    cells,
     esc,
     html_table,
     link,
@@ -458,7 +459,7 @@ def audit_html(ctx: PageContext) -> str:
         )
     show = frame.copy()
     show["Good or better"] = [format_value(v, "pct") for v in frame["Good or better"]]
-    show["RAG"] = frame["RAG"].map(rag_badge)
+    show["RAG"] = cells(map(rag_badge, frame["RAG"]), frame.index)
     return (
         head
         + html_table(

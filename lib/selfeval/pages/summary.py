@@ -14,7 +14,7 @@ from selfeval.narrative import format_value, month_name
 from selfeval.pages import measures_view as mv
 from selfeval.pages import plan_view as pv
 from selfeval.pages.context import PageContext, ilacs_judgements
-from selfeval.pages.html import Markup, esc, link, rag_badge
+from selfeval.pages.html import Markup, esc, html_frame, link, rag_badge
 from selfeval.rag import is_missing
 from selfeval.rag import rag as rate
 
@@ -208,7 +208,7 @@ def measures_that_matter_frame(
                 "Outcome": outcome,
             }
         )
-    return pd.DataFrame(rows)
+    return html_frame(rows)
 
 
 # --- priorities at a glance -----------------------------------------------------------------
@@ -257,7 +257,7 @@ def overview_frame(
                 ),
             }
         )
-    return pd.DataFrame(rows)
+    return html_frame(rows)
 
 
 def heatmap_frame(overview: pd.DataFrame) -> pd.DataFrame:
@@ -333,7 +333,7 @@ def changes_frame(results: list[mv.LineResult], limit: int = 15) -> pd.DataFrame
                 "RAG now": rag_badge(r.rag) if r.rag else "",
             }
         )
-    return pd.DataFrame(out)
+    return html_frame(out)
 
 
 def ilacs_frame(ctx: PageContext) -> pd.DataFrame:
@@ -353,7 +353,7 @@ def ilacs_frame(ctx: PageContext) -> pd.DataFrame:
                 "Priorities that bear on it": Markup("<br>".join(str(x) for x in linked)),
             }
         )
-    return pd.DataFrame(rows)
+    return html_frame(rows)
 
 
 __all__ = [
