@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -181,64 +180,6 @@ def read_commentary(
     return None, path
 
 
-class StoreTables(Mapping[str, pd.DataFrame]):
-    """An extract's tables read from its parquet store when a page first uses each one."""
-
-    def __init__(self, tables_dir: Path, names: list[str]) -> None:
-        self._dir = tables_dir
-        self._names = list(names)
-        self._loaded: dict[str, pd.DataFrame] = {}
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        if name not in self._names:
-            raise KeyError(name)
-        if name not in self._loaded:
-            self._loaded[name] = pd.read_parquet(self._dir / f"{name}.parquet")
-        return self._loaded[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._names
-
-
-def stored_extract(folder: Path, store_root: Path) -> SimpleNamespace | None:
-    """The extract as the runner just stored it (tables read lazily), without hashing the inputs
-    or reading every table again; None when there is no usable store (then read the extract)."""
-    from selfeval import __version__
-    from selfeval.extract.store import STORE_FORMAT, store_path
-
-    path = store_path(folder, store_root)
-    try:
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-        if (
-            manifest.get("format") != STORE_FORMAT
-            or manifest.get("selfeval_version") != __version__
-            or manifest.get("folder") != str(Path(folder).resolve())
-            or not all(_same_size(folder, i) for i in manifest.get("inputs") or [])
-        ):
-            return None
-        return SimpleNamespace(
-            tables=StoreTables(path / "tables", list(manifest["tables"])),
-            summary=pd.read_parquet(path / "summary.parquet"),
-            extract_date=date.fromisoformat(manifest["extract_date"]),
-            quality=None,
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _same_size(folder: Path, item: Mapping[str, Any]) -> bool:
-    try:
-        return (Path(folder) / item["path"]).stat().st_size == item["bytes"]
-    except (OSError, KeyError, TypeError):
-        return False
-
-
 def load_context(
     period_end: str | date = "",
     extract_dir: str | Path = "",
@@ -283,9 +224,9 @@ def load_context(
         and out_dir is not None
         and all((out_dir / name).is_file() for name in ("measures.csv", "data_quality.csv"))
     )
-    extract = (runner_built and stored_extract(folder, workspace.store_root)) or load_extract(
-        folder, store_root=workspace.store_root
-    )
+    # The one store reader: the store is used only while every input file is the one it was
+    # built from (path, size, sha256); otherwise the extract is read again.
+    extract = load_extract(folder, store_root=workspace.store_root)
     period = parse_period_end(period_end) or parse_period_end(run_info.get("period_end"))
     period = period or extract.extract_date
     notes: list[str] = []
@@ -331,8 +272,8 @@ def load_context(
         catalogue=catalogue,
         measures=measures,
         quality=quality if quality is not None else pd.DataFrame(),
-        tables=extract.tables if isinstance(extract.tables, StoreTables) else dict(extract.tables),
-        summary=getattr(extract, "summary", None),
+        tables=extract.tables,  # read from the store when a page first uses each table
+        summary=extract.summary,
         extract_date=extract.extract_date,
         action_updates=extract.tables.get("local_actions"),
         commentary=commentary,
