@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import Mapping
@@ -13,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from selfeval.config import Priority, Settings, Workspace, params_dir, read_yaml
+from selfeval.config import Priority, Settings, Workspace, file_stamps, params_dir, read_yaml
 from selfeval.errors import UserError
 
 log = logging.getLogger("selfeval.pages")
@@ -83,11 +84,21 @@ class PageContext:
             try:
                 from selfeval.measures.history import read_history
 
-                ws = self.workspace or Workspace.find()
-                self._history = read_history(ws.history)
+                self._history = read_history(self.project.history)
             except Exception:  # noqa: BLE001 - history is optional context
                 self._history = None
         return self._history
+
+    @property
+    def project(self) -> Workspace:
+        """The page's workspace (`load_context` always names it; a context built by hand
+        without one belongs to the workspace this process is in)."""
+        return self.workspace or Workspace.find()
+
+    @property
+    def params(self) -> Path:
+        """The workspace's params/ folder."""
+        return self.project.params
 
     @property
     def is_summary(self) -> bool:
@@ -116,14 +127,16 @@ class PageContext:
         return "Summary" if self.is_summary else self.priority.title  # type: ignore[union-attr]
 
 
-@lru_cache(maxsize=2)
-def _read_page_config(path: Path) -> dict[str, Any]:
+@lru_cache(maxsize=4)
+def _read_page_config(path: Path, stamps: tuple) -> dict[str, Any]:
     return read_yaml(path) or {}
 
 
 def load_page_config(path: Path | None = None) -> dict[str, Any]:
-    """params/pages.yaml: ILACS judgements, timeliness bands, what each priority page shows."""
-    return _read_page_config((path or params_dir() / "pages.yaml").resolve())
+    """params/pages.yaml: ILACS judgements, timeliness bands, what each priority page shows
+    (parsed again when the file changes; a copy, so a caller cannot change another's)."""
+    path = (path or params_dir() / "pages.yaml").resolve()
+    return copy.deepcopy(_read_page_config(path, file_stamps(path)))
 
 
 def ilacs_judgements(config: dict[str, Any] | None = None) -> dict[str, str]:
