@@ -45,8 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--period-end", type=date.fromisoformat, default=None)
     args = parser.parse_args(argv)
 
+    from selfeval.config import Workspace
     from selfeval.extract import load_extract
-    from selfeval.measures import compute_measures
+    from selfeval.measures import compute_measures, load_catalogue
 
     if args.extract is None and args.scale is None:
         parser.error("give an extract folder or --scale")
@@ -62,7 +63,12 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     t0 = time.perf_counter()
-    extract = load_extract(folder)
+    workspace = Workspace.find()
+    extract = load_extract(folder, store_root=workspace.store_root)
+    on_workspace = {
+        "settings": workspace.settings(),
+        "catalogue": load_catalogue(workspace.params / "measures.yaml"),
+    }
     read_s = time.perf_counter() - t0
     tables = replicate(extract.tables, args.replicate) if args.replicate > 1 else extract.tables
     rows_in = sum(len(t) for t in tables.values())
@@ -70,12 +76,12 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     c0 = time.process_time()
-    measures = compute_measures(tables, period_end)
+    measures = compute_measures(tables, period_end, **on_workspace)
     wall = time.perf_counter() - t0
     cpu = time.process_time() - c0
     # a second run under tracemalloc for peak memory (tracing slows it, so it is not timed)
     tracemalloc.start()
-    compute_measures(tables, period_end)
+    compute_measures(tables, period_end, **on_workspace)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from selfeval.config import Settings
 
@@ -19,3 +20,8 @@ def settings_for_testshire(population_0_17: dict[int, int]) -> Settings:
         caseload_target=18,
         priorities=(),
     )
+
+
+#: the repository's own params/ (the workspace the tests run in), named explicitly
+PARAMS = Path(__file__).resolve().parents[1] / "params"
+CATALOGUE_FILE = PARAMS / "measures.yaml"

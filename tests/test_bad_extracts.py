@@ -13,12 +13,16 @@ import pandas as pd
 import pytest
 
 from bad_extracts import CORPUS, FORMULA, MARKUP_TEAM, SCRIPT, good_extract, junk_rows
+from hand_built import CATALOGUE_FILE, PARAMS
 from selfeval import measures as measures_pkg
+from selfeval.config import load_settings
 from selfeval.extract import load_extract, validate_command
 from selfeval.pages import html as page_html
 from selfeval.pages import measures_view as mv
 from selfeval.pipeline import RunOptions, run_pack
 from selfeval.protect import neutralise_formula, neutralise_formulas
+
+SETTINGS = load_settings(PARAMS / "settings.yaml")
 
 FORMULA_CHARS = ("=", "+", "-", "@")
 
@@ -180,10 +184,12 @@ def test_a_run_writes_csv_outputs_excel_will_not_execute(ok_notebook, tmp_path, 
 
 def _team_html(folder: Path, measure_id: str = "audits_good_pct") -> str:
     """The team breakdown table exactly as the page builder makes it (before publishing)."""
-    extract = load_extract(folder, use_store=False)
-    catalogue = measures_pkg.load_catalogue()
+    extract = load_extract(folder)
+    catalogue = measures_pkg.load_catalogue(CATALOGUE_FILE)
     measures = mv_normalised(
-        measures_pkg.compute_measures(extract.tables, date(2022, 3, 31), catalogue=catalogue)
+        measures_pkg.compute_measures(
+            extract.tables, date(2022, 3, 31), settings=SETTINGS, catalogue=catalogue
+        )
     )
     line = mv.line_from_catalogue(catalogue, measure_id)
     frame = mv.team_frame(measures, line, date(2022, 3, 31))

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from hand_built import CATALOGUE_FILE
 from selfeval import cli, dfe_la
 from selfeval.config import Settings, reference_file, settings_from
 from selfeval.errors import UserError
@@ -267,7 +268,7 @@ def test_update_rebuilds_the_packaged_files_from_the_dfe_folder(tmp_path):
     bad.write_text(text, encoding="utf-8")
     with pytest.raises(UserError, match="csww_indicators_2017_to_2025.csv: missing columns "):
         dfe_la.update_reference(
-            src, [m.dfe_la.model_dump() for m in load_catalogue() if m.dfe_la], out
+            src, [m.dfe_la.model_dump() for m in load_catalogue(CATALOGUE_FILE) if m.dfe_la], out
         )
 
 

@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 
+from hand_built import CATALOGUE_FILE
 from selfeval.config import Settings
 from selfeval.measures import Catalogue, compute_measures, load_catalogue
 from test_extract_support import load, make_extract, problems, write_workbook
@@ -75,7 +76,7 @@ def test_cin_open_does_not_count_a_blank_start_as_open():
         caseload_target=18,
         priorities=(),
     )
-    cat = Catalogue(measures={"cin_open": load_catalogue()["cin_open"]})
+    cat = Catalogue(measures={"cin_open": load_catalogue(CATALOGUE_FILE)["cin_open"]})
     df = compute_measures({"annex_a_6": a6}, date(2021, 6, 30), settings=settings, catalogue=cat)
     row = df[(df["period_type"] == "snapshot") & (df["breakdown"] == "")].iloc[0]
     assert row["value"] == 1

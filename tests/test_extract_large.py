@@ -126,7 +126,7 @@ def _same_extract(a, b):
 
 def test_tables_are_written_to_the_store_as_read_and_read_back_when_used(tmp_path):
     folder, root = _folder(tmp_path), tmp_path / "store"
-    in_memory = load_extract(folder, use_store=False)
+    in_memory = load_extract(folder)
     assert isinstance(in_memory.tables, dict)
     first = load_extract(folder, store_root=root)
     tables = first.tables
@@ -147,7 +147,7 @@ def test_tables_are_written_to_the_store_as_read_and_read_back_when_used(tmp_pat
 
 def test_a_table_that_cannot_be_stored_is_kept_in_memory(tmp_path, monkeypatch):
     folder, root = _folder(tmp_path), tmp_path / "store"
-    in_memory = load_extract(folder, use_store=False)
+    in_memory = load_extract(folder)
     real = pd.DataFrame.to_parquet
     written = []
 
@@ -166,7 +166,7 @@ def test_a_table_that_cannot_be_stored_is_kept_in_memory(tmp_path, monkeypatch):
 
 def test_another_process_storing_first_keeps_our_tables(tmp_path, monkeypatch):
     folder, root = _folder(tmp_path), tmp_path / "store"
-    in_memory = load_extract(folder, use_store=False)
+    in_memory = load_extract(folder)
     monkeypatch.setattr(store, "_swap_into_place", lambda temp, path: False)
     extract = load_extract(folder, store_root=root)
     assert not any(extract.tables.is_stored(name) for name in extract.tables)
@@ -182,7 +182,7 @@ def test_store_with_a_missing_table_file_is_rebuilt(tmp_path):
 
 def test_stored_tables_survive_another_process_replacing_the_store(tmp_path):
     folder, root = _folder(tmp_path), tmp_path / "store"
-    in_memory = load_extract(folder, use_store=False)
+    in_memory = load_extract(folder)
     first = load_extract(folder, store_root=root)  # written now, read when used
     write_text(folder / "local" / "supervision.csv", SUPERVISION + "C,02/02/2021,T\n")
     load_extract(folder, store_root=root)  # inputs changed: the store is replaced

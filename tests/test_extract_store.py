@@ -68,7 +68,12 @@ def test_damaged_store_is_rebuilt(tmp_path):
     assert len(load_extract(folder, store_root=root).tables["local_supervision"]) == 1
 
 
-def test_use_store_false_writes_nothing(tmp_path):
-    folder, root = _folder(tmp_path), tmp_path / "store"
-    load_extract(folder, use_store=False, store_root=root)
-    assert not root.exists()
+def test_without_a_store_root_nothing_is_stored(tmp_path, monkeypatch):
+    """No store unless the caller names one: not even in the workspace this process is in."""
+    folder = _folder(tmp_path)
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "settings.yaml").write_text("service: x\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SELFEVAL_ROOT", str(tmp_path))
+    assert len(load_extract(folder).tables["local_supervision"]) == 1
+    assert not (tmp_path / "data" / "store").exists()

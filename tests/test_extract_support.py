@@ -70,7 +70,7 @@ def copy_ssda903_sample(folder: Path) -> None:
 
 
 def load(folder: Path) -> Extract:
-    return load_extract(folder, use_store=False)
+    return load_extract(folder)
 
 
 def problems(extract: Extract, rule: str, severity: str | None = None):

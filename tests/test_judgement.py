@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from hand_built import CATALOGUE_FILE, PARAMS
 from selfeval.config import load_settings
 from selfeval.errors import UserError
 from selfeval.measures.catalogue import load_catalogue
@@ -145,8 +146,8 @@ def context(measures: pd.DataFrame) -> PageContext:
         output_dir=None,
         settings=load_settings(),
         page_config=load_page_config(),
-        plan=load_plan(),
-        catalogue=load_catalogue(),
+        plan=load_plan(PARAMS),
+        catalogue=load_catalogue(CATALOGUE_FILE),
         measures=measures,
         quality=pd.DataFrame(),
     )

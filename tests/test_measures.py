@@ -11,7 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from hand_built import settings_for_testshire
+from hand_built import CATALOGUE_FILE, settings_for_testshire
 from selfeval.measures import (
     MEASURE_COLUMNS,
     Catalogue,
@@ -24,7 +24,7 @@ from selfeval.measures import (
 
 PE = date(2021, 9, 30)
 SETTINGS = settings_for_testshire({2020: 40_000, 2021: 50_000})
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(CATALOGUE_FILE)
 T = pd.Timestamp
 NaT = pd.NaT
 

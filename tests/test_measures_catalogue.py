@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from selfeval.config import load_settings
+from hand_built import CATALOGUE_FILE
+from selfeval.config import Workspace, load_settings
 from selfeval.measures import (
     REGISTRY,
     Catalogue,
@@ -49,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def catalogue():
-    return load_catalogue()
+    return load_catalogue(CATALOGUE_FILE)
 
 
 def test_every_v1_id_is_in_the_catalogue_and_registered(catalogue):
@@ -97,7 +98,7 @@ def test_a_measure_without_a_benchmark_gets_no_rows(catalogue):
 
 
 def test_rag_thresholds():
-    cat = load_catalogue()
+    cat = load_catalogue(CATALOGUE_FILE)
     audits = cat["audits_good_pct"]
     assert [rag_status(v, "up", audits.rag, audits.target) for v in (70, 69.9, 60, 59.9)] == [
         "green",
@@ -122,23 +123,29 @@ def test_catalogue_rejects_thresholds_against_polarity(tmp_path):
 
 
 def test_definitions_page(catalogue):
-    md = catalogue_markdown(catalogue)
+    priorities = load_settings(ROOT / "params" / "settings.yaml").priorities
+    md = catalogue_markdown(catalogue, priorities)
     assert md.startswith("# How each figure is calculated")
     for m in catalogue:
         assert f'<a id="{m.id}"></a>' in md
-    assert "## Robust corporate parenting" in md or "## Robust Corporate Parenting" in md
+    titles = [line[3:] for line in md.splitlines() if line.startswith("## ")]
+    shown = [p.title for p in priorities if catalogue.for_priority(p.id)]
+    assert titles[: len(shown)] == shown and shown  # the workspace's titles, in its order
     assert "Not shown in this pack" in md
-    html = catalogue_html(catalogue)
+    # without the workspace's priorities: grouped the same, titled from the ids
+    assert "## Corporate parenting" in catalogue_markdown(catalogue)
+    html = catalogue_html(catalogue, priorities)
     assert "<h1>How each figure is calculated</h1>" in html and "<script" not in html
 
 
 def test_benchmarks_for():
-    b = benchmarks_for(["cla_rate_10k", "cla_dental_check_pct"])
+    catalogue = load_catalogue(CATALOGUE_FILE)
+    b = benchmarks_for(["cla_rate_10k", "cla_dental_check_pct"], catalogue=catalogue)
     cla = b[(b["measure_id"] == "cla_rate_10k") & (b["year"] == 2023)].iloc[0]
     assert (cla["england"], cla["region"], cla["la"], cla["year_label"]) == (70, 57, 108, "2022-23")
     dental = b[(b["measure_id"] == "cla_dental_check_pct") & (b["year"] == 2021)].iloc[0]
     assert dental["england"] == 40 and pd.isna(dental["region"])
-    latest = benchmarks_for(["re_referral_pct"], latest=True)
+    latest = benchmarks_for(["re_referral_pct"], latest=True, catalogue=catalogue)
     assert latest["year"].tolist() == [2023]
 
 
@@ -196,5 +203,6 @@ def test_read_history_when_empty(tmp_path):
 
 
 def test_measures_command_missing_folder(tmp_path, capsys):
-    assert measures_command(tmp_path / "nope", None, tmp_path / "m.csv") == 2
+    workspace = Workspace.find(ROOT)
+    assert measures_command(tmp_path / "nope", None, tmp_path / "m.csv", workspace=workspace) == 2
     assert "does not exist" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from it in one sentence")."""
 
 from __future__ import annotations
 
+from hand_built import CATALOGUE_FILE
 from selfeval.measures import Catalogue, catalogue_html, catalogue_markdown, load_catalogue
 from selfeval.measures.catalogue import NO_OFFICIAL, MeasureDef
 
@@ -49,11 +50,15 @@ def test_official_and_differs_shown_per_measure():
 
 
 def test_workforce_measures_state_their_dfe_source():
-    md = catalogue_markdown(load_catalogue())
+    md = catalogue_markdown(load_catalogue(CATALOGUE_FILE))
     for measure_id in ("agency_rate_pct", "sw_turnover_pct", "sw_vacancy_pct"):
         assert "Children's social work workforce statistics" in entry(md, measure_id)
 
 
 def test_every_computable_measure_names_its_official_definition():
-    missing = [m.id for m in load_catalogue() if m.computable and not (m.official or "").strip()]
+    missing = [
+        m.id
+        for m in load_catalogue(CATALOGUE_FILE)
+        if m.computable and not (m.official or "").strip()
+    ]
     assert missing == [], f"no `official:` in params/measures.yaml for {missing}"

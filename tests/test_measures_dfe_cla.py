@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 
-from hand_built import settings_for_testshire
+from hand_built import CATALOGUE_FILE, settings_for_testshire
 from selfeval.measures import (
     Catalogue,
     compute_measures,
@@ -22,7 +22,7 @@ from selfeval.measures.leavers_adoption import activity_unknown
 
 PE = date(2022, 3, 31)
 SETTINGS = settings_for_testshire({2021: 40_000, 2022: 50_000})
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(CATALOGUE_FILE)
 
 
 def compute(tables: dict, *measure_ids: str) -> pd.DataFrame:

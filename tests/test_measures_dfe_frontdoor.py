@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from hand_built import settings_for_testshire
+from hand_built import CATALOGUE_FILE, settings_for_testshire
 from selfeval import cli
 from selfeval.measures import Catalogue, compute_measures_with_status, load_catalogue
 from selfeval.measures.context import (
@@ -38,7 +38,7 @@ from selfeval.measures.front_door import re_referral_decisions
 
 PE = date(2021, 9, 30)
 SETTINGS = settings_for_testshire({2020: 40_000, 2021: 50_000})
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(CATALOGUE_FILE)
 T = pd.Timestamp
 
 

@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hand_built import PARAMS
+from selfeval.config import load_settings
 from selfeval.extract import load_extract, store
-from selfeval.measures import compute_measures_with_status
+from selfeval.measures import compute_measures_with_status, load_catalogue
 from selfeval.measures.engine import _first_per_unit, _labels
 from selfeval.sample_data import write_sample
 
@@ -69,12 +71,16 @@ def test_labels_as_before(values):
 
 def test_tables_from_the_store_are_let_go_of_and_the_figures_do_not_change(tmp_path):
     folder = write_sample(tmp_path / "sample", scale=0.1, extract_dates=[LATEST])[0]
-    in_memory = load_extract(folder, use_store=False)
+    in_memory = load_extract(folder)
     stored = load_extract(folder, store_root=tmp_path / "store")
     tables = stored.tables
     assert isinstance(tables, store.StoredTables)
-    want, want_status = compute_measures_with_status(in_memory.tables, LATEST)
-    got, got_status = compute_measures_with_status(tables, LATEST)
+    workspace = {
+        "settings": load_settings(PARAMS / "settings.yaml"),
+        "catalogue": load_catalogue(PARAMS / "measures.yaml"),
+    }
+    want, want_status = compute_measures_with_status(in_memory.tables, LATEST, **workspace)
+    got, got_status = compute_measures_with_status(tables, LATEST, **workspace)
     pd.testing.assert_frame_equal(got, want)
     pd.testing.assert_frame_equal(got_status, want_status)
     # only the tables of the last measures are still held (the rest were let go of)

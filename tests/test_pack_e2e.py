@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from hand_built import PARAMS
 from selfeval import browser, cli
 from selfeval.config import load_settings, resolve_extract_dir
 from selfeval.pipeline import EXIT_OK
@@ -82,7 +83,7 @@ def test_the_pack_publishes_every_section(pack):
 
 
 def test_every_priority_has_a_page_with_the_three_questions_and_its_plan(pages):
-    plan = load_plan()
+    plan = load_plan(PARAMS)
     for priority in load_settings().priorities:
         html = pages[f"{priority.slug}.html"]
         for question in QUESTIONS:

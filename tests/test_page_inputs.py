@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from hand_built import CATALOGUE_FILE, PARAMS
 from selfeval.measures import load_catalogue, read_measures
 from selfeval.pages.context import (
     PAGE_INPUTS_FILE,
@@ -49,10 +50,10 @@ def test_page_inputs_round_trip_equals_parsing_each_file(tmp_path) -> None:
     assert inputs.quality.to_dict("records") == [
         {"file": "a.csv", "row": "3", "message": "A date is missing"}
     ]
-    assert inputs.plan == load_plan()
+    assert inputs.plan == load_plan(PARAMS)
     assert inputs.page_config == load_page_config()
     assert [m.id for m in inputs.catalogue.measures.values()] == [
-        m.id for m in load_catalogue().measures.values()
+        m.id for m in load_catalogue(CATALOGUE_FILE).measures.values()
     ]
 
 

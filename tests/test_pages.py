@@ -560,36 +560,6 @@ def test_previous_quarter_from_history_for_period_end_only_figures():
     assert (r.previous, r.previous_end) == (88.0, pd.Timestamp("2021-12-31"))
 
 
-def test_stored_extract_reads_tables_lazily_and_refuses_changed_inputs(tmp_path):
-    from selfeval.extract import store
-    from selfeval.extract.model import Extract
-    from selfeval.pages.context import StoreTables, stored_extract
-
-    folder = tmp_path / "2022-03-31"
-    folder.mkdir()
-    (folder / "extract.yaml").write_text("extract_date: 2022-03-31\n")
-    size = (folder / "extract.yaml").stat().st_size
-    table = pd.DataFrame({"child_id": ["A", "B"], "_row": [2, 3]})
-    extract = Extract(
-        {"local_audits": table},
-        pd.DataFrame(columns=["file", "row"]),
-        PE,
-        [{"path": "extract.yaml", "sha256": "x", "bytes": size}],
-        pd.DataFrame({"file": ["extract.yaml"], "table": ["local_audits"]}),
-        folder,
-    )
-    assert store.save_store(store.store_path(folder, tmp_path / "store"), extract)
-
-    stored = stored_extract(folder, tmp_path / "store")
-    assert isinstance(stored.tables, StoreTables) and stored.extract_date == PE
-    assert list(stored.tables) == ["local_audits"] and "annex_a_1" not in stored.tables
-    pd.testing.assert_frame_equal(stored.tables["local_audits"], table)
-    assert stored.tables.get("annex_a_1") is None
-
-    (folder / "extract.yaml").write_text("extract_date: 2022-6-30\n")  # changed since stored
-    assert stored_extract(folder, tmp_path / "store") is None
-
-
 def test_map_distinct_equals_map_and_calls_once_per_distinct_value():
     calls = []
 

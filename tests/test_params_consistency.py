@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from hand_built import CATALOGUE_FILE, PARAMS
 from selfeval.config import params_dir
 from selfeval.measures import load_catalogue, with_plan_targets
 from selfeval.plan import PlanError, load_plan
@@ -24,7 +25,7 @@ def _targets(*rows) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def defaults():
     """The catalogue as the file says it, without the plan."""
-    return load_catalogue(plan=False)
+    return load_catalogue(CATALOGUE_FILE, plan=False)
 
 
 def test_a_whole_service_plan_target_replaces_the_default(defaults):
@@ -65,8 +66,8 @@ def test_thresholds_that_do_not_fit_the_polarity_name_the_objective(defaults):
 
 
 def test_the_project_catalogue_carries_the_plan_targets_and_no_duplicates():
-    catalogue = load_catalogue()
-    targets = load_plan().targets_frame()
+    catalogue = load_catalogue(CATALOGUE_FILE)
+    targets = load_plan(PARAMS).targets_frame()
     whole = targets[targets.measure.notna() & (targets.breakdown == "") & targets.target.notna()]
     assert len(whole) > 10
     for row in whole.itertuples():

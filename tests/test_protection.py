@@ -91,7 +91,7 @@ def _is_period_boundary(day: pd.Timestamp) -> bool:
 def identifying_values(folder: Path) -> dict[str, str]:
     """Every child id, date of birth, postcode, worker name, … in the input -> where it is from."""
     values: dict[str, str] = {}
-    for name, table in load_extract(folder, use_store=False).tables.items():
+    for name, table in load_extract(folder).tables.items():
         for column in SENSITIVE_COLUMNS.intersection(table.columns):
             series = table[column].dropna()
             if pd.api.types.is_datetime64_any_dtype(series):

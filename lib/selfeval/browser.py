@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from selfeval.config import chromium_override
+
 INSTALL_HINT = (
     "Chromium is not installed: install it with `apt-get install -y chromium` (Debian) "
     "— the HTML pack was still published."
@@ -57,7 +59,7 @@ class BrowserFailed(RuntimeError):
 
 def find_chromium() -> Path | None:
     """Chromium's executable (``$SELFEVAL_CHROMIUM`` first), or None if it is not installed."""
-    override = os.environ.get("SELFEVAL_CHROMIUM")
+    override = chromium_override()
     for name in (override,) if override else CANDIDATES:
         found = shutil.which(name)
         if found:

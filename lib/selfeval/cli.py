@@ -146,9 +146,11 @@ def reference_update(src: Path, dest: Path | None = None) -> int:
     """`selfeval reference update DIR`: rebuild the packaged DfE reference from the columns and
     rows the catalogue's `dfe_la:` entries use, and say what was written (UserError: exit 2)."""
     from selfeval import dfe_la
+    from selfeval.config import Workspace
     from selfeval.measures.catalogue import load_catalogue
 
-    mappings = [m.dfe_la.model_dump() for m in load_catalogue() if m.dfe_la is not None]
+    catalogue = load_catalogue(Workspace.find().params / "measures.yaml")
+    mappings = [m.dfe_la.model_dump() for m in catalogue if m.dfe_la is not None]
     out = dfe_la.update_reference(src, mappings, dest)
     info = dfe_la.provenance(out)
     for name, entry in info["files"].items():
@@ -179,15 +181,17 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_many(main_options(args))
     if args.command == "measures":
-        from selfeval.config import resolve_extract_dir
+        from selfeval.config import Workspace
         from selfeval.measures import measures_command
 
-        data = resolve_extract_dir(args.data)
-        return measures_command(data, args.period_end, args.out)
+        workspace = Workspace.find()
+        data = workspace.extract_dir(args.data)
+        return measures_command(data, args.period_end, args.out, workspace=workspace)
     if args.command == "validate":
+        from selfeval.config import default_store_root
         from selfeval.extract import validate_command
 
-        return validate_command(args.extract, args.out)
+        return validate_command(args.extract, args.out, store_root=default_store_root())
     if args.command == "sample-data":
         from selfeval.sample_data import sample_command
 

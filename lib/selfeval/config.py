@@ -35,6 +35,11 @@ def project_root() -> Path:
     )
 
 
+def chromium_override() -> str | None:
+    """$SELFEVAL_CHROMIUM: the Chromium executable to print with, when not the installed one."""
+    return os.environ.get("SELFEVAL_CHROMIUM") or None
+
+
 def params_dir() -> Path:
     return project_root() / "params"
 
@@ -239,8 +244,23 @@ def _title(path: Path) -> str | None:
     return str(title) if title else None
 
 
-@lru_cache(maxsize=4)
-def _load_settings(path: Path) -> Settings:
+def file_stamps(*paths: Path) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime_ns, size) of each of these files that exists: a cache key that changes when
+    any of them is edited, so a long-lived process (a JupyterLab kernel, a regional worker)
+    never keeps a file's old contents."""
+    stamps = []
+    for path in paths:
+        try:
+            info = Path(path).stat()
+        except OSError:
+            continue
+        stamps.append((str(path), info.st_mtime_ns, info.st_size))
+    return tuple(stamps)
+
+
+@lru_cache(maxsize=8)
+def _load_settings(path: Path, stamps: tuple) -> Settings:
+    """Settings parsed once per path and version of its files (`stamps`)."""
     raw = read_yaml(path)
     return settings_from(raw, path)
 
@@ -291,5 +311,9 @@ def settings_from(raw: dict, path: Path | str = "params/settings.yaml") -> Setti
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """Read params/settings.yaml (cached per path)."""
-    return _load_settings((path or params_dir() / "settings.yaml").resolve())
+    """Read a workspace's params/settings.yaml (`Workspace.settings()` gives its path; None is
+    the workspace this process is in), with its priorities (params/priorities/): parsed again
+    when any of those files changes."""
+    path = (path or params_dir() / "settings.yaml").resolve()
+    priorities = sorted((path.parent / "priorities").glob("*.yaml"))
+    return _load_settings(path, file_stamps(path, *priorities))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -60,7 +59,7 @@ def _manager_class() -> type:
 async def _start_kernel(cwd: Path, modules: Sequence[str]) -> Any:
     """Start one kernel in `cwd`, run the warm-up imports, return its (async) kernel manager."""
     manager = _manager_class()(kernel_name=KERNEL_NAME)
-    await manager.start_kernel(extra_arguments=KERNEL_ARGUMENTS, cwd=str(cwd), env=os.environ)
+    await manager.start_kernel(extra_arguments=KERNEL_ARGUMENTS, cwd=str(cwd))  # this env
     try:
         client = manager.client()
         client.start_channels()

@@ -316,7 +316,7 @@ def _run_in(
     }
 
     def other_pages() -> None:
-        write_definitions_page(build, catalogue, nav, pack_info)
+        write_definitions_page(build, catalogue, nav, pack_info, settings.priorities)
         write_quality_page(build, extract.summary, quality, nav, pack_info)
 
     _execute_and_render(
@@ -549,14 +549,15 @@ def unusable_tables(summary: pd.DataFrame) -> list[str]:
 # ---------------------------------------------------------------- generated pages
 
 
-def write_definitions_page(build: Path, catalogue, nav, pack_info) -> Path:
-    """'How each figure is calculated', one anchored entry per measure."""
+def write_definitions_page(build: Path, catalogue, nav, pack_info, priorities=()) -> Path:
+    """'How each figure is calculated', one anchored entry per measure, grouped by the
+    workspace's `priorities`."""
     import mistune
 
     from selfeval import publish
     from selfeval.measures import catalogue_markdown
 
-    body = str(mistune.html(catalogue_markdown(catalogue)))
+    body = str(mistune.html(catalogue_markdown(catalogue, priorities)))
     return publish.html_page(
         build / "definitions.html",
         title="How each figure is calculated",

@@ -36,7 +36,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import PydanticCustomError
 
 from selfeval.config import Settings, load_settings, read_yaml, reference_file
-from selfeval.config import params_dir as default_params_dir
 from selfeval.errors import UserError
 
 STATUSES = ("complete", "on track", "at risk", "overdue", "no update")
@@ -290,9 +289,9 @@ def _read_yaml(path: Path, where: str) -> Any:
         raise PlanError([f"{where}: cannot be read ({exc.strerror})"]) from None
 
 
-def catalogue_measure_ids(params: Path | None = None) -> set[str]:
+def catalogue_measure_ids(params: Path) -> set[str]:
     """The measure ids in ``params/measures.yaml`` (a ``measures:`` mapping or list of ids)."""
-    params = params or default_params_dir()
+    params = Path(params)
     path = params / "measures.yaml"
     where = _display(path, params.parent)
     if not path.is_file():
@@ -389,17 +388,18 @@ def _check_priority(
 
 
 def load_plan(
-    params_dir: Path | None = None,
+    params_dir: Path,
     *,
     settings: Settings | None = None,
     measure_ids: set[str] | None = None,
 ) -> Plan:
-    """Load and validate ``params/priorities/*.yaml`` (one file ``<nn>_<id>.yaml`` per priority:
-    the priorities are these files, see `selfeval.config.priorities_in`).
+    """Load and validate a workspace's ``params/priorities/*.yaml`` (`params_dir` is its
+    ``params/``; one file ``<nn>_<id>.yaml`` per priority: the priorities are these files, see
+    `selfeval.config.priorities_in`).
 
     Raises `PlanError` listing every problem found, each naming the file and key path.
     """
-    params = Path(params_dir) if params_dir else default_params_dir()
+    params = Path(params_dir)
     root = params.parent
     settings = settings or load_settings(params / "settings.yaml")
     measure_ids = catalogue_measure_ids(params) if measure_ids is None else measure_ids
@@ -445,10 +445,11 @@ def load_plan(
 
 
 def load_measures_that_matter(
-    params_dir: Path | None = None, *, measure_ids: set[str] | None = None
+    params_dir: Path, *, measure_ids: set[str] | None = None
 ) -> list[MeasureThatMatters]:
-    """The plan's "Measures that matter" (``params/measures_that_matter.yaml``), validated."""
-    params = Path(params_dir) if params_dir else default_params_dir()
+    """The plan's "Measures that matter" (``measures_that_matter.yaml`` in the workspace's
+    ``params/``, `params_dir`), validated."""
+    params = Path(params_dir)
     path = params / "measures_that_matter.yaml"
     where = _display(path, params.parent)
     if not path.is_file():

@@ -54,9 +54,14 @@ def _rule_lines(problems: pd.DataFrame) -> list[str]:
 
 
 def validate_command(
-    extract_dir: Path, out_csv: Path | None = None, *, stream: TextIO | None = None
+    extract_dir: Path,
+    out_csv: Path | None = None,
+    *,
+    stream: TextIO | None = None,
+    store_root: Path | None = None,
 ) -> int:
-    """Validate an extract: print the summary, write data_quality.csv (default ./).
+    """Validate an extract: print the summary, write data_quality.csv (default ./); with
+    `store_root`, the extract's parquet store is written (or reused) there.
 
     Returns 0 when there are no errors, 1 when there are, 2 when the folder cannot be used.
     """
@@ -64,7 +69,7 @@ def validate_command(
 
     out = stream or sys.stdout
     try:
-        extract = load_extract(Path(extract_dir))
+        extract = load_extract(Path(extract_dir), store_root=store_root)
     except ExtractError as exc:
         print(f"selfeval validate: {exc}", file=sys.stderr)
         return 2

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from selfeval.extract.model import Extract, ExtractError
 from selfeval.extract.reader import describe_inputs, read_extract
-from selfeval.extract.store import StoreWriter, default_store_root, load_store, store_path
+from selfeval.extract.store import StoreWriter, load_store, store_path
 
 
-def load_extract(
-    folder: Path, *, use_store: bool = True, store_root: Path | None = None
-) -> Extract:
-    """Read and validate an extract folder, reusing its store while the inputs are unchanged."""
+def load_extract(folder: Path, *, store_root: Path | None = None) -> Extract:
+    """Read and validate an extract folder. With `store_root` (the workspace's
+    `Workspace.store_root`) the tables are kept in, and reused from, the extract's parquet store
+    while every input file is unchanged (path, size, sha256); without it nothing is stored."""
     folder = Path(folder)
     if not folder.exists():
         raise ExtractError(f"The extract folder {folder} does not exist.")
@@ -22,14 +22,12 @@ def load_extract(
         inputs = describe_inputs(folder)
     except OSError as exc:
         raise ExtractError(f"The extract folder {folder} could not be read: {exc}.") from exc
-    root = (store_root or default_store_root()) if use_store else None
-    if root is not None:
-        stored = load_store(store_path(folder, root), folder, inputs)
-        if stored is not None:
-            return stored
-    if root is None:
+    if store_root is None:
         return read_extract(folder, inputs)
-    path = store_path(folder, root)
+    path = store_path(folder, store_root)
+    stored = load_store(path, folder, inputs)
+    if stored is not None:
+        return stored
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError:

@@ -24,7 +24,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from selfeval import __version__
-from selfeval.config import default_store_root as default_store_root  # re-exported
 from selfeval.config import store_path as store_path  # re-exported
 from selfeval.extract.model import Extract
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from selfeval.config import reference_file
-from selfeval.measures.catalogue import Catalogue, load_catalogue
+from selfeval.measures.catalogue import Catalogue
 
 DASHBOARD = "benchmarks_dfe_csc_outcomes_dashboard_england_southeast_southampton.csv"
 HEALTH = "benchmarks_england_cla_health_dental.csv"
@@ -39,14 +39,13 @@ def _label(year: int) -> str:
     return f"{year - 1}-{str(year)[-2:]}"
 
 
-def benchmark_names(catalogue: Catalogue | None = None) -> dict[str, str]:
+def benchmark_names(catalogue: Catalogue) -> dict[str, str]:
     """DfE published measure name -> our measure id, from the catalogue's ``benchmark:`` (the
     one place the match is written; only like-for-like figures are matched there)."""
-    catalogue = catalogue if catalogue is not None else load_catalogue()
     return {m.benchmark: m.id for m in catalogue if m.benchmark}
 
 
-def all_benchmarks(catalogue: Catalogue | None = None) -> pd.DataFrame:
+def all_benchmarks(catalogue: Catalogue) -> pd.DataFrame:
     """Every matched benchmark: one row per measure id and year ending 31 March."""
     names = benchmark_names(catalogue)
     published = published_benchmarks()
@@ -100,9 +99,10 @@ def benchmarks_for(
     measure_ids: Iterable[str] | None = None,
     *,
     latest: bool = False,
-    catalogue: Catalogue | None = None,
+    catalogue: Catalogue,
 ) -> pd.DataFrame:
-    """Benchmarks for the given measure ids (all when None): measure_id, benchmark_measure, year
+    """Benchmarks for the given measure ids (all when None), matched by `catalogue` (the
+    workspace's): measure_id, benchmark_measure, year
     (ending 31 March), year_label ("2022-23"), england, region, la, source. ``latest=True`` keeps
     each measure's most recent year only."""
     out = all_benchmarks(catalogue)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -12,7 +12,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from selfeval.config import load_settings, params_dir
+from selfeval.config import Priority, load_settings
 from selfeval.plan import PlanError, load_plan
 
 Unit = Literal["count", "pct", "rate_10k", "days"]
@@ -138,14 +138,14 @@ class Catalogue:
         return pd.DataFrame(rows)
 
 
-def load_catalogue(path: Path | None = None, *, plan: bool = True) -> Catalogue:
-    """Read params/measures.yaml (or `path`) into a validated Catalogue.
+def load_catalogue(path: Path, *, plan: bool = True) -> Catalogue:
+    """Read a workspace's params/measures.yaml (`path`) into a validated Catalogue.
 
     A target lives in the plan: when the plan (``priorities/`` beside the file, with
     ``settings.yaml``) is there and ``plan`` is true, its whole-service targets replace the
     catalogue's defaults (`with_plan_targets`).
     """
-    path = Path(path) if path else params_dir() / "measures.yaml"
+    path = Path(path)
     catalogue = _read_catalogue(path)
     params = path.parent
     if plan and (params / "priorities").is_dir() and (params / "settings.yaml").is_file():
@@ -337,16 +337,13 @@ def _entry_lines(m: MeasureDef, kind_text: str | None) -> list[str]:
     return lines
 
 
-def catalogue_markdown(catalogue: Catalogue | None = None) -> str:
-    """The readable "How each figure is calculated" page, grouped by priority, as Markdown."""
-    from selfeval.config import load_settings
+def catalogue_markdown(catalogue: Catalogue, priorities: Iterable[Priority] = ()) -> str:
+    """The readable "How each figure is calculated" page, grouped by priority, as Markdown:
+    `priorities` (the workspace's, `Settings.priorities`) in their order and with their titles,
+    then any other priority of the catalogue, titled from its id."""
     from selfeval.measures.registry import KIND_TEXT, REGISTRY
 
-    catalogue = catalogue or load_catalogue()
-    try:
-        order = [(p.id, p.title) for p in load_settings().priorities]
-    except (FileNotFoundError, KeyError):
-        order = []
+    order = [(p.id, p.title) for p in priorities]
     known = {pid for pid, _ in order}
     order += [
         (pid, pid.replace("_", " ").capitalize())
@@ -365,9 +362,9 @@ def catalogue_markdown(catalogue: Catalogue | None = None) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def catalogue_html(catalogue: Catalogue | None = None) -> str:
+def catalogue_html(catalogue: Catalogue, priorities: Iterable[Priority] = ()) -> str:
     """A minimal HTML rendering of the page (for use without a Markdown renderer)."""
-    md = catalogue_markdown(catalogue)
+    md = catalogue_markdown(catalogue, priorities)
     out: list[str] = []
     in_list = False
     for line in md.splitlines():

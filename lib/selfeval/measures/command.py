@@ -9,13 +9,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from selfeval.config import Workspace
+from selfeval.measures.catalogue import load_catalogue
 from selfeval.measures.context import resolve_period_end
 from selfeval.measures.engine import compute_measures_with_status, write_measures
 
 
-def measures_command(data: Path | None, period_end: date | None, out: Path) -> int:
-    """Read the extract, compute the measures, write `out`. Exit 0, or 2 when the extract folder
-    is missing or the period end is after the extract date (PeriodEndError, a UserError)."""
+def measures_command(
+    data: Path | None, period_end: date | None, out: Path, *, workspace: Workspace
+) -> int:
+    """Read the extract (through `workspace`'s store), compute the measures with its settings and
+    catalogue, write `out`. Exit 0, or 2 when the extract folder is missing or the period end is
+    after the extract date (PeriodEndError, a UserError)."""
     if data is None or not Path(data).is_dir():
         print(
             f"selfeval measures: the extract folder {data} does not exist "
@@ -26,12 +31,16 @@ def measures_command(data: Path | None, period_end: date | None, out: Path) -> i
     from selfeval.extract import load_extract
 
     started = time.monotonic()
-    extract = load_extract(Path(data))
+    extract = load_extract(Path(data), store_root=workspace.store_root)
     read_s = time.monotonic() - started
     period_end = resolve_period_end(period_end, extract.extract_date)  # later: exit 2
     started = time.monotonic()
     measures, status = compute_measures_with_status(
-        extract.tables, period_end, extract_date=extract.extract_date
+        extract.tables,
+        period_end,
+        settings=workspace.settings(),
+        catalogue=load_catalogue(workspace.params / "measures.yaml"),
+        extract_date=extract.extract_date,
     )
     path = write_measures(measures, Path(out))
     seconds = time.monotonic() - started

@@ -13,8 +13,8 @@ import pandas as pd
 from pandas._libs import lib
 
 from selfeval.bank_holidays import BankHolidaysNotCovered
-from selfeval.config import Settings, load_settings
-from selfeval.measures.catalogue import Catalogue, MeasureDef, load_catalogue
+from selfeval.config import Settings
+from selfeval.measures.catalogue import Catalogue, MeasureDef
 from selfeval.measures.context import Context, build_periods, latest_only_reason
 from selfeval.measures.registry import REGISTRY, MeasureFn, MeasureUnavailable
 
@@ -50,8 +50,8 @@ def compute_measures(
     tables: Mapping[str, pd.DataFrame],
     period_end: date,
     *,
-    settings: Settings | None = None,
-    catalogue: Catalogue | None = None,
+    settings: Settings,
+    catalogue: Catalogue,
     extract_date: date | None = None,
 ) -> pd.DataFrame:
     """The measures table (docs/design.md columns) for every computable measure in the catalogue.
@@ -70,15 +70,13 @@ def compute_measures_with_status(
     tables: Mapping[str, pd.DataFrame],
     period_end: date,
     *,
-    settings: Settings | None = None,
-    catalogue: Catalogue | None = None,
+    settings: Settings,
+    catalogue: Catalogue,
     extract_date: date | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(measures, status): status has one row per catalogue measure: measure_id, status
     (`ok` / `unavailable` / `not computable` / `error`), source (tables used), rows, why."""
-    frames, status = _compute(
-        tables, period_end, settings or load_settings(), catalogue or load_catalogue(), extract_date
-    )
+    frames, status = _compute(tables, period_end, settings, catalogue, extract_date)
     measures = pd.concat(frames, ignore_index=True) if frames else _empty()
     return measures[MEASURE_COLUMNS], pd.DataFrame(status, columns=STATUS_COLUMNS)
 

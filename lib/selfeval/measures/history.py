@@ -1,6 +1,7 @@
 """The measures history store: every run's measures, one parquet file per period end.
 
-Files live in ``data/history/measures_<period_end>.parquet``. Re-running a period replaces that
+Files live in the workspace's history folder (``Workspace.history``, ``data/history/``), one
+``measures_<period_end>.parquet`` each. Re-running a period replaces that
 file atomically (temporary file + ``os.replace``); other periods are never touched.
 """
 
@@ -13,13 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from selfeval.config import data_dir
-
 HISTORY_KEYS = ["reported_period_end", "extract_id", "computed_at"]
-
-
-def history_dir(root: Path | None = None) -> Path:
-    return Path(root) if root is not None else data_dir() / "history"
 
 
 def _file(root: Path, period_end: date) -> Path:
@@ -31,11 +26,12 @@ def update_history(
     *,
     period_end: date,
     extract_id: str,
-    root: Path | None = None,
+    root: Path,
 ) -> Path:
-    """Store this run's measures as the record for `period_end` (replacing any earlier run of
-    the same period end), keyed by the period end and the extract id. Returns the file."""
-    folder = history_dir(root)
+    """Store this run's measures in the history folder `root` (the workspace's
+    `Workspace.history`) as the record for `period_end` (replacing any earlier run of the same
+    period end), keyed by the period end and the extract id. Returns the file."""
+    folder = Path(root)
     folder.mkdir(parents=True, exist_ok=True)
     frame = measures.copy()
     frame.attrs = {}
@@ -59,12 +55,13 @@ def update_history(
     return target
 
 
-def read_history(root: Path | None = None) -> pd.DataFrame:
-    """Every stored run: the measures columns plus reported_period_end, extract_id, computed_at.
-    Empty (with those columns) when nothing is stored yet."""
+def read_history(root: Path) -> pd.DataFrame:
+    """Every run stored in the history folder `root`: the measures columns plus
+    reported_period_end, extract_id, computed_at. Empty (with those columns) when nothing is
+    stored yet."""
     from selfeval.measures.engine import MEASURE_COLUMNS
 
-    folder = history_dir(root)
+    folder = Path(root)
     files = sorted(folder.glob("measures_*.parquet")) if folder.is_dir() else []
     if not files:
         return pd.DataFrame(columns=HISTORY_KEYS + MEASURE_COLUMNS)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
 
-from selfeval.config import Priority, Settings, Workspace, params_dir, read_yaml
+from selfeval.config import Priority, Settings, Workspace, file_stamps, params_dir, read_yaml
 from selfeval.errors import UserError
 
 log = logging.getLogger("selfeval.pages")
@@ -84,11 +84,21 @@ class PageContext:
             try:
                 from selfeval.measures.history import read_history
 
-                ws = self.workspace or Workspace.find()
-                self._history = read_history(ws.history)
+                self._history = read_history(self.project.history)
             except Exception:  # noqa: BLE001 - history is optional context
                 self._history = None
         return self._history
+
+    @property
+    def project(self) -> Workspace:
+        """The page's workspace (`load_context` always names it; a context built by hand
+        without one belongs to the workspace this process is in)."""
+        return self.workspace or Workspace.find()
+
+    @property
+    def params(self) -> Path:
+        """The workspace's params/ folder."""
+        return self.project.params
 
     @property
     def is_summary(self) -> bool:
@@ -117,14 +127,16 @@ class PageContext:
         return "Summary" if self.is_summary else self.priority.title  # type: ignore[union-attr]
 
 
-@lru_cache(maxsize=2)
-def _read_page_config(path: Path) -> dict[str, Any]:
+@lru_cache(maxsize=4)
+def _read_page_config(path: Path, stamps: tuple) -> dict[str, Any]:
     return read_yaml(path) or {}
 
 
 def load_page_config(path: Path | None = None) -> dict[str, Any]:
-    """params/pages.yaml: ILACS judgements, timeliness bands, what each priority page shows."""
-    return _read_page_config((path or params_dir() / "pages.yaml").resolve())
+    """params/pages.yaml: ILACS judgements, timeliness bands, what each priority page shows
+    (parsed again when the file changes; a copy, so a caller cannot change another's)."""
+    path = (path or params_dir() / "pages.yaml").resolve()
+    return copy.deepcopy(_read_page_config(path, file_stamps(path)))
 
 
 def ilacs_judgements(config: dict[str, Any] | None = None) -> dict[str, str]:
@@ -181,64 +193,6 @@ def read_commentary(
     return None, path
 
 
-class StoreTables(Mapping[str, pd.DataFrame]):
-    """An extract's tables read from its parquet store when a page first uses each one."""
-
-    def __init__(self, tables_dir: Path, names: list[str]) -> None:
-        self._dir = tables_dir
-        self._names = list(names)
-        self._loaded: dict[str, pd.DataFrame] = {}
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        if name not in self._names:
-            raise KeyError(name)
-        if name not in self._loaded:
-            self._loaded[name] = pd.read_parquet(self._dir / f"{name}.parquet")
-        return self._loaded[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._names
-
-
-def stored_extract(folder: Path, store_root: Path) -> SimpleNamespace | None:
-    """The extract as the runner just stored it (tables read lazily), without hashing the inputs
-    or reading every table again; None when there is no usable store (then read the extract)."""
-    from selfeval import __version__
-    from selfeval.extract.store import STORE_FORMAT, store_path
-
-    path = store_path(folder, store_root)
-    try:
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-        if (
-            manifest.get("format") != STORE_FORMAT
-            or manifest.get("selfeval_version") != __version__
-            or manifest.get("folder") != str(Path(folder).resolve())
-            or not all(_same_size(folder, i) for i in manifest.get("inputs") or [])
-        ):
-            return None
-        return SimpleNamespace(
-            tables=StoreTables(path / "tables", list(manifest["tables"])),
-            summary=pd.read_parquet(path / "summary.parquet"),
-            extract_date=date.fromisoformat(manifest["extract_date"]),
-            quality=None,
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _same_size(folder: Path, item: Mapping[str, Any]) -> bool:
-    try:
-        return (Path(folder) / item["path"]).stat().st_size == item["bytes"]
-    except (OSError, KeyError, TypeError):
-        return False
-
-
 def load_context(
     period_end: str | date = "",
     extract_dir: str | Path = "",
@@ -283,9 +237,9 @@ def load_context(
         and out_dir is not None
         and all((out_dir / name).is_file() for name in ("measures.csv", "data_quality.csv"))
     )
-    extract = (runner_built and stored_extract(folder, workspace.store_root)) or load_extract(
-        folder, store_root=workspace.store_root
-    )
+    # The one store reader: the store is used only while every input file is the one it was
+    # built from (path, size, sha256); otherwise the extract is read again.
+    extract = load_extract(folder, store_root=workspace.store_root)
     period = parse_period_end(period_end) or parse_period_end(run_info.get("period_end"))
     period = period or extract.extract_date
     notes: list[str] = []
@@ -331,8 +285,8 @@ def load_context(
         catalogue=catalogue,
         measures=measures,
         quality=quality if quality is not None else pd.DataFrame(),
-        tables=extract.tables if isinstance(extract.tables, StoreTables) else dict(extract.tables),
-        summary=getattr(extract, "summary", None),
+        tables=extract.tables,  # read from the store when a page first uses each table
+        summary=extract.summary,
         extract_date=extract.extract_date,
         action_updates=extract.tables.get("local_actions"),
         commentary=commentary,

@@ -236,7 +236,7 @@ def show_objectives(ctx: PageContext) -> None:
 def show_measures_that_matter(ctx: PageContext) -> None:
     from selfeval.plan import load_measures_that_matter
 
-    items = load_measures_that_matter(ctx.workspace.params if ctx.workspace else None)
+    items = load_measures_that_matter(ctx.params)
     frame = sm.measures_that_matter_frame(
         items,
         ctx.catalogue,

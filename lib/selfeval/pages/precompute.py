@@ -12,7 +12,7 @@ import pickle
 from datetime import date
 from pathlib import Path
 
-from selfeval.config import Workspace, params_dir
+from selfeval.config import Workspace
 from selfeval.pages.context import LINE_RESULTS_FILE, SUMMARY_ID, load_context
 
 
@@ -30,7 +30,7 @@ def write_line_results(
     ctx = load_context(
         period_end.isoformat(), str(extract_dir), SUMMARY_ID, str(build), workspace=workspace
     )
-    params = ctx.workspace.params if ctx.workspace else params_dir()
+    params = ctx.params
     path = build / LINE_RESULTS_FILE
     ctx.line_results.clear()  # not a build's earlier file: evaluated afresh
     for priority in ctx.settings.priorities:

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from selfeval.config import Workspace
 from selfeval.regional.layout import Region
 from selfeval.regional.tasks import TaskResult
 
@@ -494,8 +495,8 @@ def write_period_outputs(
     frame = measures_all(folder, results, suppress_below)
     neutralise_formulas(frame).to_csv(folder / "measures_all.csv", index=False)
     first = next((c for c in region.councils if (c.workspace_root / "params").is_dir()), None)
-    params = first.workspace_root / "params" if first else None
-    catalogue = load_catalogue(params / "measures.yaml" if params else None)
+    params = first.workspace_root / "params" if first else Workspace.find().params
+    catalogue = load_catalogue(params / "measures.yaml")
     pack_info = {
         "local_authority": region.name,
         "service": f"{region.name}: regional comparison",
