@@ -15,23 +15,12 @@ from typing import Any
 import pandas as pd
 
 from selfeval.narrative import format_value
-from selfeval.pages.html import bullets, html_table, link, paragraph
+from selfeval.pages.context import page_text
+from selfeval.pages.html import bullets, html_table, link, paragraph, text_html
 from selfeval.rag import is_missing
 
 #: the most measures drawn in one page's chart (the table lists them all)
 CHART_LIMIT = 6
-RULES = (
-    "Figures are the DfE's published figures for each council (year ending 31 March). "
-    "Statistical neighbours are the ten councils most like ours in the DfE children's services "
-    "statistical neighbour model 2025; their average is the simple mean of those with a "
-    "published figure, as the DfE's LAIT showed it. Rank 1 is the best among every council with "
-    "a published figure (lowest where lower is better, highest where higher is better); tied "
-    "councils share the best rank of the tie. Quartile A is the best quarter of councils, D the "
-    "worst (A: rank up to a quarter of the councils ranked; ties share a band). Measures where "
-    "neither higher nor lower is better are ranked from the lowest and get no quartile. Our "
-    "in-year figure, from our own data, is not yet published and may differ from what we will "
-    "report to DfE."
-)
 
 
 # ------------------------------------------------------------------ reading for a context
@@ -256,7 +245,7 @@ def how_we_compare_html(ctx: Any, results: Iterable[Any] = ()) -> str:
             caption=f"{ctx.settings.local_authority} beside its statistical neighbours, "
             f"{ctx.settings.region} and England (DfE published figures, {years})",
         )
-        + paragraph(RULES, css_class="se-note")
+        + text_html(page_text(ctx.page_config, "compare_rules"), css_class="se-note")
     )
 
 
