@@ -102,6 +102,17 @@ def test_pages_show_measures_tables_and_charts_but_no_code(pages):
         assert "<table" in pages[name]
 
 
+def test_an_analysts_own_paragraph_and_chart_render_on_their_page(pages):
+    """notebooks/02_direct_contact carries an analyst's markdown paragraph and a chart drawn with
+    selfeval.charts on ctx.trend (docs/architecture.md, "Editing a page")."""
+    html = pages["02_direct_contact.html"]
+    assert "How many children the visits are for" in html
+    assert re.search(
+        r'<img[^>]+alt="Children on a child protection plan: line chart from [A-Z][a-z]+ \d{4}',
+        html,
+    )
+
+
 def test_index_links_every_page_and_the_definitions_and_quality_pages(pages):
     index = pages["index.html"]
     for priority in load_settings().priorities:
