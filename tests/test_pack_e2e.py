@@ -102,17 +102,6 @@ def test_pages_show_measures_tables_and_charts_but_no_code(pages):
         assert "<table" in pages[name]
 
 
-def test_an_analysts_own_paragraph_and_chart_render_on_their_page(pages):
-    """notebooks/02_direct_contact carries an analyst's markdown paragraph and a chart drawn with
-    selfeval.charts on ctx.trend (docs/architecture.md, "Editing a page")."""
-    html = pages["02_direct_contact.html"]
-    assert "How many children the visits are for" in html
-    assert re.search(
-        r'<img[^>]+alt="Children on a child protection plan: line chart from [A-Z][a-z]+ \d{4}',
-        html,
-    )
-
-
 def test_index_links_every_page_and_the_definitions_and_quality_pages(pages):
     index = pages["index.html"]
     for priority in load_settings().priorities:
@@ -130,6 +119,17 @@ def test_measures_csv_follows_the_output_contract(pack):
     assert {"referrals", "cla", "audits_good_pct", "sw_caseload_avg"} <= set(measures.measure_id)
     months = measures[(measures.measure_id == "referrals") & (measures.period_type == "month")]
     assert months.breakdown.isna().sum() == 24, "24 monthly points for the whole service"
+
+
+def test_an_analysts_own_paragraph_and_chart_render_on_their_page(pages):
+    """notebooks/02_direct_contact carries an analyst's markdown paragraph and a chart drawn with
+    selfeval.charts on ctx.trend (docs/architecture.md, "Editing a page")."""
+    html = pages["02_direct_contact.html"]
+    assert "How many children the visits are for" in html
+    assert re.search(
+        r'<img[^>]+alt="Children on a child protection plan: line chart from [A-Z][a-z]+ \d{4}',
+        html,
+    )
 
 
 @pytest.mark.browser

@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from selfeval.narrative import format_value
-from selfeval.pages.context import page_text
-from selfeval.pages.html import bullets, html_table, link, paragraph, text_html
+from selfeval.pages.context import fixed_text
+from selfeval.pages.html import bullets, html_table, link, paragraph
 from selfeval.rag import is_missing
 
 #: the most measures drawn in one page's chart (the table lists them all)
@@ -245,7 +245,7 @@ def how_we_compare_html(ctx: Any, results: Iterable[Any] = ()) -> str:
             caption=f"{ctx.settings.local_authority} beside its statistical neighbours, "
             f"{ctx.settings.region} and England (DfE published figures, {years})",
         )
-        + text_html(page_text(ctx.page_config, "compare_rules"), css_class="se-note")
+        + fixed_text(ctx, "compare_rules", "se-note")
     )
 
 

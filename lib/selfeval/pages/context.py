@@ -185,6 +185,13 @@ def page_text(config: Mapping[str, Any], key: str) -> str:
     return text.strip()
 
 
+def fixed_text(ctx: Any, key: str, css_class: str = "") -> str:
+    """The page's fixed wording ``key`` (`page_text` of its ``page_config``) as HTML."""
+    from selfeval.pages.html import text_html
+
+    return text_html(page_text(ctx.page_config, key), css_class=css_class)
+
+
 def resolve_extract_dir(extract_dir: str | Path = "", workspace: Workspace | None = None) -> Path:
     """The extract folder: the one given, else latest data/extracts/<date>/, else the latest
     data/sample/<date>/ (the same rule as `selfeval run`)."""

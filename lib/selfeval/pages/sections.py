@@ -33,7 +33,7 @@ from selfeval.pages import cohorts as co
 from selfeval.pages import measures_view as mv
 from selfeval.pages import plan_view as pv
 from selfeval.pages import quality_view as qv
-from selfeval.pages.context import PageContext, ilacs_judgements, page_text
+from selfeval.pages.context import PageContext, fixed_text, ilacs_judgements
 from selfeval.pages.html import (
     Markup,
     bullets,
@@ -43,7 +43,6 @@ from selfeval.pages.html import (
     markdown_to_html,
     paragraph,
     rag_badge,
-    text_html,
 )
 from selfeval.protect import hide_small_counts
 
@@ -53,11 +52,6 @@ AUDIT_THRESHOLDS = {"green": 70.0, "amber": 60.0}
 
 def _h3(text: str) -> str:
     return f"<h3>{esc(text)}</h3>"
-
-
-def fixed_text(ctx: Any, key: str, css_class: str = "") -> str:
-    """The page's fixed wording ``key`` (params/pages.yaml ``text:``) as HTML paragraphs."""
-    return text_html(page_text(ctx.page_config, key), css_class=css_class)
 
 
 def _date(d: Any) -> str:
