@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 
 from selfeval.narrative import format_value
-from selfeval.pages.context import fixed_text
 from selfeval.pages.html import bullets, html_table, link, paragraph
 from selfeval.rag import is_missing
 
@@ -218,8 +217,10 @@ def in_year_figures(results: Iterable[Any]) -> dict[str, tuple[float | None, str
 
 
 def how_we_compare_html(ctx: Any, results: Iterable[Any] = ()) -> str:
-    """The page's "How we compare" table with its rules; '' without comparable measures."""
+    """The page's "How we compare" table with its rules (params/pages.yaml text:
+    compare_rules); '' without comparable measures."""
     from selfeval.measures.comparison import trend
+    from selfeval.pages.context import fixed_text
 
     comp = page_comparisons(ctx)
     if comp.empty:
