@@ -20,7 +20,8 @@ from selfeval.pages.context import PageContext, load_page_config, normalise_meas
 from selfeval.pages.html import text_html
 
 PE = date(2022, 3, 31)
-PAGES = Path(__file__).resolve().parents[1] / "lib" / "selfeval" / "pages"
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ROOT / "lib" / "selfeval" / "pages"
 
 
 def row(measure_id, end, value, period_type="month", breakdown=""):
@@ -46,7 +47,7 @@ def context(rows: list[dict]) -> PageContext:
         settings=load_settings(),
         page_config=load_page_config(),
         plan=None,
-        catalogue=load_catalogue(),
+        catalogue=load_catalogue(ROOT / "params" / "measures.yaml"),
         measures=normalise_measures(pd.DataFrame(rows)),
         quality=pd.DataFrame(),
     )
@@ -117,12 +118,11 @@ def test_every_text_entry_is_used_by_the_pages_and_is_one_paragraph():
 
 
 def test_text_is_markdown_with_relative_links():
-    html = text_html(page_text(load_page_config(), "sources_note"), css_class="se-note")
+    html = text_html("See the [definitions](definitions.html), *once*.", css_class="se-note")
     assert html == (
-        '<p class="se-note">How each figure is calculated: '
-        '<a href="definitions.html">measure definitions</a>. '
-        "Targets and thresholds come from the improvement plan.</p>"
+        '<p class="se-note">See the <a href="definitions.html">definitions</a>, <em>once</em>.</p>'
     )
+    assert "javascript" not in text_html("[x](javascript:alert(1))")  # only safe addresses
 
 
 def test_text_is_escaped_and_raw_html_stripped():

@@ -566,7 +566,15 @@ def quality_html(ctx: PageContext) -> str:
     out = [_h3("Data quality"), paragraph(qv.caveat_sentence(table, used))]
     if not table.empty:
         out.append(html_table(table, caption="Data-quality problems in the files this page uses"))
-    out.append(fixed_text(ctx, "quality_note"))
+    out.append(
+        paragraph(
+            Markup(
+                "Every problem is listed with its row number on the "
+                + link("data quality page", "data-quality.html")
+                + "."
+            )
+        )
+    )
     return "".join(out)
 
 
@@ -588,7 +596,15 @@ def sources_html(ctx: PageContext) -> str:
             }
         )
         out.append(html_table(show, caption="Data files behind this page"))
-    out.append(fixed_text(ctx, "sources_note"))
+    out.append(
+        paragraph(
+            Markup(
+                "How each figure is calculated: "
+                + link("measure definitions", "definitions.html")
+                + ". Targets and thresholds come from the improvement plan."
+            )
+        )
+    )
     return "".join(out)
 
 
