@@ -151,8 +151,9 @@ def markdown_to_html(text: str) -> str:
 
 def text_html(text: str, *, css_class: str = "") -> str:
     """Fixed page wording written in Markdown (params/pages.yaml ``text:``) as paragraphs,
-    each with ``css_class``; rendered as `markdown_to_html` renders commentary."""
-    rendered = markdown_to_html(text).strip()
+    each with ``css_class``; rendered as `markdown_to_html` renders commentary, apostrophes
+    escaped as `esc` escapes them (so moved wording renders byte for byte as it did)."""
+    rendered = markdown_to_html(text).strip().replace("'", "&#x27;")
     if css_class:
         rendered = rendered.replace("<p>", f'<p class="{esc(css_class)}">')
     return rendered
