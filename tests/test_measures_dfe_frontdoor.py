@@ -450,7 +450,7 @@ def test_conversion_chain_counts_rates_and_share_of_the_step_before():
     gap = conversion_chain(without_s47, 50_000)
     assert pd.isna(gap["count"].iloc[3]) and pd.isna(gap["pct_of_previous"].iloc[4])
     html = conversion_chain_html(without_s47, 50_000, "quarter ending 30 September 2021")
-    assert "no data" in html and "25.0%" in html and "same quarter" in html
+    assert "no data" in html and "25.0%" in html  # what it means: notebooks/04_right_service
 
 
 def test_early_help_first_visit_after_the_period_end_does_not_count():

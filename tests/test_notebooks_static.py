@@ -1,4 +1,5 @@
-"""Static checks of the page notebooks: parameters, the three questions, no outputs, thin."""
+"""Static checks of the page notebooks: parameters, the three questions, no outputs, thin (only
+the public notebook API: selfeval.pages.notebook_rules, docs/architecture.md "Editing a page")."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import nbformat
 import pytest
 
 from selfeval.config import load_settings, notebooks_dir
+from selfeval.pages import notebook_rules as nr
+from selfeval.pages.notebook_rules import notebook_problems
 
 QUESTIONS = (
     "## 1. What do we know about the quality and impact of practice?",
@@ -73,32 +76,108 @@ def test_committed_without_outputs(name):
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
 def test_notebooks_are_thin(name):
-    """Logic lives in selfeval.pages: code cells only call it (a few lines, no loops)."""
+    """Code cells call only the public notebook API (selfeval.pages.notebook_rules)."""
     nb = read(name)
     code_cells = [c for c in nb.cells if c.cell_type == "code"][1:]
-    assert code_cells
     assert "pages.load_context(period_end, extract_dir, priority_id, output_dir)" in (
         code_cells[0].source
     )
-    for cell in code_cells:
-        tree = ast.parse(cell.source)
-        assert len(cell.source.splitlines()) <= 5
-        assert not any(isinstance(n, ast.For | ast.While | ast.FunctionDef) for n in ast.walk(tree))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                assert isinstance(node.func.value, ast.Name) and node.func.value.id == "pages"
+    assert notebook_problems(nb.cells) == []
 
 
-@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
-def test_every_called_page_function_exists(name):
-    from selfeval import pages
+def test_the_public_api_is_what_the_rules_allow():
+    """Every name the rules allow exists, and the chart functions are the charts a page draws."""
+    from selfeval import charts, pages
 
-    for cell in read(name).cells:
-        if cell.cell_type != "code":
-            continue
-        for node in ast.walk(ast.parse(cell.source)):
-            if isinstance(node, ast.Attribute) and getattr(node.value, "id", "") == "pages":
-                assert callable(getattr(pages, node.attr, None)), node.attr
+    assert all(callable(getattr(pages, n)) for n in nr.pages_api())
+    assert {"load_context", "show_chart", "show_html"} <= nr.pages_api()
+    assert {"spc_chart", "bar_breakdown", "small_multiples"} <= nr.chart_functions()
+    assert all(callable(getattr(charts, n)) for n in nr.chart_functions())
+    assert not any(n.startswith("_") for n in nr.chart_functions() | nr.context_methods())
+    assert {"rows", "trend"} <= nr.context_methods()
+
+
+# --- the rules, each shown to catch what it forbids (a notebook written in tmp_path) ---------
+
+ANALYST_CHART = """from selfeval import charts
+
+plans = ctx.trend("cp_plans")
+chart = charts.spc_chart(plans, title="Children on a child protection plan", unit="count")
+pages.show_chart(chart)"""
+
+
+def analyst_notebook(tmp_path: Path, source: str) -> list[str]:
+    """The problems of a priority notebook (written to tmp_path and read back) that carries an
+    analyst's markdown paragraph and one code cell of ``source``."""
+    nb = read("02_direct_contact.ipynb")
+    nb.cells.append(nbformat.v4.new_markdown_cell("### An analyst's note\n\nA paragraph."))
+    nb.cells.append(nbformat.v4.new_code_cell(source))
+    path = tmp_path / "02_direct_contact.ipynb"
+    nbformat.write(nb, path)
+    return notebook_problems(nbformat.read(path, as_version=4).cells)
+
+
+def test_an_analysts_paragraph_and_chart_pass(tmp_path):
+    assert analyst_notebook(tmp_path, ANALYST_CHART) == []
+    assert analyst_notebook(tmp_path, 'pages.show_html("<p>A fixed remark.</p>")') == []
+    frame = 'teams = ctx.rows("cp_plans", period_type="snapshot", breakdown="team")'
+    assert analyst_notebook(tmp_path, frame) == []
+
+
+FORBIDDEN = {
+    # reading raw files or the extract
+    "read_csv": ('frame = pd.read_csv("data/extracts/2022-03-31/cla.csv")', "read_csv()"),
+    "read_excel": ('frame = pages.read_excel("annex_a.xlsx")', "read_excel()"),
+    "read_parquet": ('frame = ctx.read_parquet("store/cla.parquet")', "read_parquet()"),
+    "open": ('text = open("params/settings.yaml").read()', "reads a file with open()"),
+    "load_extract": ('extract = load_extract("data/sample/2022-03-31")', "load_extract()"),
+    "extract module": ("from selfeval.extract import load_extract", "selfeval.extract"),
+    "store module": ("from selfeval.extract import store", "imports store"),
+    "raw tables": ('pages.show_html(ctx.tables["local_audits"].to_html())', "raw extract"),
+    # wrangling
+    "groupby": ('teams = ctx.measures.groupby("breakdown").mean()', "uses .groupby"),
+    "merge": ('both = ctx.rows("cla").merge(ctx.rows("cp_plans"), on="period_end")', ".merge"),
+    "pivot": ('wide = ctx.rows("cla").pivot(columns="breakdown")', "uses .pivot"),
+    "apply": ('shown = ctx.rows("cla").apply(len)', "uses .apply"),
+    "query": ('recent = ctx.measures.query("value > 10")', "uses .query"),
+    "loc assignment": ('ctx.measures.loc[0, "value"] = 99', "assigns into an object"),
+    "column assignment": ('plans = ctx.rows("cp_plans")\nplans["value"] = 0', "assigns into"),
+    "mask": ('late = ctx.measures[ctx.measures["rag"] == "red"]', "filters with a mask"),
+    "pandas import": ("import pandas as pd", "imports pandas"),
+    "loop": ('for m in ["cla", "cp_plans"]:\n    pages.show_html(m)', "For"),
+    "comprehension": ("pages.show_html(str([m for m in ctx.measures]))", "ListComp"),
+    # modules outside the public API
+    "private page module": ("from selfeval.pages import sections", "imports sections"),
+    "selfeval submodule": ("import selfeval.measures", "imports selfeval.measures"),
+    "aliased module": ("from selfeval import pages as p", "imports pages"),
+    "unknown page function": ("pages.draw_everything(ctx)", "calls pages.draw_everything()"),
+    "private chart helper": ("charts._new_figure()", "calls charts._new_figure()"),
+    "private context method": ('ctx._known("cla")', "calls ctx._known()"),
+    "too long": ("\n".join(["pages.show_header(ctx)"] * 7), "has 7 lines"),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(FORBIDDEN))
+def test_a_forbidden_cell_is_caught(tmp_path, rule):
+    source, expected = FORBIDDEN[rule]
+    problems = analyst_notebook(tmp_path, source)
+    assert problems, rule
+    assert any(expected in p for p in problems), problems
+    assert all(
+        p.startswith(f"cell {len(read('02_direct_contact.ipynb').cells) + 2}: ") for p in problems
+    )
+
+
+def test_each_rule_is_one_function():
+    """Each rule on its own (the house style): the allowed example passes every one."""
+    tree = ast.parse(ANALYST_CHART)
+    assert all(rule(tree) == [] for rule in nr.TREE_RULES)
+    assert nr.imports_only_the_public_api(ast.parse("import os"))
+    assert nr.reads_no_files(ast.parse('open("x")'))
+    assert nr.wrangles_no_data(ast.parse('ctx.measures.groupby("m")'))
+    assert nr.has_no_logic(ast.parse("f = lambda x: x"))
+    assert nr.calls_only_the_public_api(ast.parse("print(ctx)"))
+    assert nr.is_short("\n".join(["x = 1"] * 7)) and not nr.is_short("x = 1")
 
 
 def test_python3_kernel():

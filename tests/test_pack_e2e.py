@@ -132,6 +132,17 @@ def test_measures_csv_follows_the_output_contract(pack):
     assert months.breakdown.isna().sum() == 24, "24 monthly points for the whole service"
 
 
+def test_an_analysts_own_paragraph_and_chart_render_on_their_page(pages):
+    """notebooks/02_direct_contact carries an analyst's markdown paragraph and a chart drawn with
+    selfeval.charts on ctx.trend (docs/architecture.md, "Editing a page")."""
+    html = pages["02_direct_contact.html"]
+    assert "How many children the visits are for" in html
+    assert re.search(
+        r'<img[^>]+alt="Children on a child protection plan: line chart from [A-Z][a-z]+ \d{4}',
+        html,
+    )
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(not HAS_CHROMIUM, reason="Debian's chromium is not installed")
 def test_a_reader_opens_the_pack_offline_and_every_chart_renders(pack):

@@ -11,6 +11,7 @@ import pytest
 
 from selfeval import qualitative as ql
 from selfeval.pages import sections as sx
+from selfeval.pages.context import load_page_config
 from selfeval.protect import SENSITIVE_COLUMNS, Withheld
 from test_extract_support import load, make_extract, write_text
 
@@ -207,7 +208,7 @@ def test_ordinary_words_are_not_withheld():
 
 def test_quotes_are_escaped_on_the_page():
     rows = quote_rows()
-    ctx = SimpleNamespace(period_end=END, run_info={}, tables={})
+    ctx = SimpleNamespace(period_end=END, run_info={}, tables={}, page_config=load_page_config())
     html = sx.qualitative_html(
         ctx,
         {"feedback": rows, "complaints": pd.DataFrame(), "practice_reviews": pd.DataFrame()},

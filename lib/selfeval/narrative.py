@@ -114,7 +114,7 @@ _OUTCOME = {
 
 def _signal_sentence(attrs: Mapping[str, Any], period_word: str) -> str:
     """What the SPC says about the latest point, in words the figures support, in 7 words or
-    fewer (the page's SPC key, ``SPC_KEY``, explains the terms once)."""
+    fewer (the page's SPC key, params/pages.yaml ``text: spc_key``, explains the terms once)."""
     variation = attrs.get("variation", "")
     if not variation:
         return "Too few figures to judge a trend."
@@ -217,16 +217,6 @@ def strengths_and_areas(findings: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 
 # --- a page's written judgement ------------------------------------------------------------
-
-SPC_KEY = (
-    "How to read the trends: each measure's monthly figures are compared with its own past "
-    "(statistical process control, NHS Making Data Count). “Steady (common cause)” means the "
-    "figures move within the range expected by chance, so there is no sign of real change. "
-    "A run of points above or below the average, a run of rises or falls, or points near or "
-    "beyond the process limits is a real change (special cause): “real improvement” or "
-    "“real decline” by which way is better for that measure. “Provisional” limits rest on "
-    "fewer than 12 points."
-)
 
 
 @dataclass(frozen=True)
@@ -413,7 +403,6 @@ def repeated_sentences(text: str, *, min_words: int = 8, limit: int = 3) -> dict
 
 __all__ = [
     "NO_DATA",
-    "SPC_KEY",
     "Finding",
     "by_importance",
     "group_findings",

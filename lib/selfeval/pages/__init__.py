@@ -12,6 +12,7 @@ each; the builders in `sections`, `summary`, `measures_view`, `cohorts`, `plan_v
 `quality_view` return HTML strings or DataFrames and are what the tests exercise.
 """
 
+from selfeval.pages.chain import show_conversion_chain
 from selfeval.pages.context import (
     SUMMARY_ID,
     PageContext,
@@ -66,6 +67,7 @@ __all__ = [
     "show_chart",
     "show_cohort_profiles",
     "show_commentary",
+    "show_conversion_chain",
     "show_comparison_summary",
     "show_data_quality",
     "show_findings",

@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from selfeval.pages.html import html_table, paragraph
+from selfeval.pages.html import html_table
 
 # (step, measure id, column of its quarter row that holds the count)
 CHAIN_STEPS: tuple[tuple[str, str, str], ...] = (
@@ -48,7 +48,7 @@ def _number(value: float, decimals: int = 0, suffix: str = "") -> str:
 
 
 def conversion_chain_html(measures: pd.DataFrame, population: int, quarter: str) -> str:
-    """The chain as a table with a sentence saying what it means."""
+    """The chain as a table (what it means is said in the right-service notebook, beside it)."""
     chain = conversion_chain(measures, population)
     table = pd.DataFrame(
         {
@@ -59,20 +59,10 @@ def conversion_chain_html(measures: pd.DataFrame, population: int, quarter: str)
         }
     )
     table.loc[0, "% of the step before"] = ""
-    note = paragraph(
-        "How the front door narrows: of the contacts received in the quarter, how many became "
-        "referrals, and so on down to child protection plans. Each step is counted in the "
-        "same quarter (not the same children followed through), so a percentage compares the "
-        "volumes of two steps, a guide to thresholds rather than each child's journey.",
-        css_class="se-note",
-    )
-    return (
-        html_table(
-            table,
-            caption=f"From contact to child protection plan, {quarter}",
-            numeric_columns=table.columns[1:],
-        )
-        + note
+    return html_table(
+        table,
+        caption=f"From contact to child protection plan, {quarter}",
+        numeric_columns=table.columns[1:],
     )
 
 

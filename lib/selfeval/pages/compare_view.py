@@ -20,18 +20,6 @@ from selfeval.rag import is_missing
 
 #: the most measures drawn in one page's chart (the table lists them all)
 CHART_LIMIT = 6
-RULES = (
-    "Figures are the DfE's published figures for each council (year ending 31 March). "
-    "Statistical neighbours are the ten councils most like ours in the DfE children's services "
-    "statistical neighbour model 2025; their average is the simple mean of those with a "
-    "published figure, as the DfE's LAIT showed it. Rank 1 is the best among every council with "
-    "a published figure (lowest where lower is better, highest where higher is better); tied "
-    "councils share the best rank of the tie. Quartile A is the best quarter of councils, D the "
-    "worst (A: rank up to a quarter of the councils ranked; ties share a band). Measures where "
-    "neither higher nor lower is better are ranked from the lowest and get no quartile. Our "
-    "in-year figure, from our own data, is not yet published and may differ from what we will "
-    "report to DfE."
-)
 
 
 # ------------------------------------------------------------------ reading for a context
@@ -229,8 +217,10 @@ def in_year_figures(results: Iterable[Any]) -> dict[str, tuple[float | None, str
 
 
 def how_we_compare_html(ctx: Any, results: Iterable[Any] = ()) -> str:
-    """The page's "How we compare" table with its rules; '' without comparable measures."""
+    """The page's "How we compare" table with its rules (params/pages.yaml text:
+    compare_rules); '' without comparable measures."""
     from selfeval.measures.comparison import trend
+    from selfeval.pages.context import fixed_text
 
     comp = page_comparisons(ctx)
     if comp.empty:
@@ -256,7 +246,7 @@ def how_we_compare_html(ctx: Any, results: Iterable[Any] = ()) -> str:
             caption=f"{ctx.settings.local_authority} beside its statistical neighbours, "
             f"{ctx.settings.region} and England (DfE published figures, {years})",
         )
-        + paragraph(RULES, css_class="se-note")
+        + fixed_text(ctx, "compare_rules", "se-note")
     )
 
 

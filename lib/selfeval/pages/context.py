@@ -77,6 +77,47 @@ class PageContext:
             )
         return self.line_results[key]
 
+    def rows(
+        self, measure_id: str, *, period_type: str = "month", breakdown: str = ""
+    ) -> pd.DataFrame:
+        """The run's figures for one measure, oldest first (a copy, for a notebook's chart).
+
+        ``breakdown``: "" the whole service; "team=North" one breakdown; "team" every team,
+        with the team's name in a ``team`` column. No rows when the run has no such figures.
+        """
+        self._known(measure_id)
+        m = self.measures
+        chosen = m[(m["measure_id"] == measure_id) & (m["period_type"] == period_type)]
+        if breakdown and "=" not in breakdown:
+            chosen = chosen[chosen["breakdown"].str.startswith(f"{breakdown}=")].copy()
+            chosen[breakdown] = chosen["breakdown"].str.split("=", n=1).str[1]
+        else:
+            chosen = chosen[chosen["breakdown"] == breakdown].copy()
+        return chosen.sort_values("period_end", kind="stable").reset_index(drop=True)
+
+    def trend(self, measure_id: str, *, breakdown: str = "") -> pd.DataFrame:
+        """The measure's monthly figures as its page's SPC chart has them: the XmR frame
+        `selfeval.charts.spc_chart` draws (target included). Without monthly figures it has no
+        rows, and the chart says "no data to chart"."""
+        from selfeval.pages import measures_view as mv
+        from selfeval.spc import xmr
+
+        self._known(measure_id)
+        line = mv.line_from_catalogue(self.catalogue, measure_id, breakdown=breakdown)
+        spc = self.evaluate(line).spc
+        if spc is None:
+            empty = pd.Series([], dtype=float, index=pd.DatetimeIndex([]))
+            spc = xmr(empty, polarity=line.polarity, target=line.target, unit=line.unit)
+        return spc
+
+    def _known(self, measure_id: str) -> None:
+        from selfeval.pages import measures_view as mv
+
+        if not mv.catalogue_entry(self.catalogue, measure_id):
+            raise UserError(
+                f"unknown measure id {measure_id!r}: expected an id of params/measures.yaml"
+            )
+
     @property
     def history(self) -> pd.DataFrame | None:
         """Measures reported for earlier period ends (selfeval.measures.history), if any."""
@@ -142,6 +183,25 @@ def load_page_config(path: Path | None = None) -> dict[str, Any]:
 def ilacs_judgements(config: dict[str, Any] | None = None) -> dict[str, str]:
     config = config if config is not None else load_page_config()
     return dict(config.get("ilacs_judgements") or {})
+
+
+def page_text(config: Mapping[str, Any], key: str) -> str:
+    """The fixed wording ``key`` of the pages (params/pages.yaml ``text:``, one paragraph of
+    Markdown): where an analyst edits what a section says that the figures do not decide."""
+    text = (config.get("text") or {}).get(key)
+    if not isinstance(text, str) or not text.strip():
+        raise UserError(
+            f"params/pages.yaml: text.{key} is missing or empty; expected the paragraph the "
+            "pages show there (Markdown text)"
+        )
+    return text.strip()
+
+
+def fixed_text(ctx: Any, key: str, css_class: str = "") -> str:
+    """The page's fixed wording ``key`` (`page_text` of its ``page_config``) as HTML."""
+    from selfeval.pages.html import text_html
+
+    return text_html(page_text(ctx.page_config, key), css_class=css_class)
 
 
 def resolve_extract_dir(extract_dir: str | Path = "", workspace: Workspace | None = None) -> Path:

@@ -101,13 +101,7 @@ def show_spc_charts(ctx: PageContext, limit: int = 4) -> None:
     items = sx.spc_charts(ctx, limit)
     if not items:
         return
-    show_html(
-        "<h3>Trends</h3>"
-        + paragraph(
-            "Monthly figures with their average and process limits. Points in colour are "
-            "special cause: a real change rather than chance."
-        )
-    )
+    show_html("<h3>Trends</h3>" + sx.fixed_text(ctx, "trends_intro"))
     for item in items:
         show_chart(item.chart, item.caption)
 
@@ -160,13 +154,7 @@ def show_cohort_profiles(ctx: PageContext) -> None:
     profiles = sx.cohort_profiles(ctx)
     if not profiles:
         return
-    show_html(
-        "<h3>Who the children are</h3>"
-        + paragraph(
-            "Profiles in the style of Ofsted's children's services analysis tool (ChAT), counting "
-            "each child once."
-        )
-    )
+    show_html("<h3>Who the children are</h3>" + sx.fixed_text(ctx, "cohorts_intro"))
     for prof in profiles:
         show_html(
             f"<h4>{esc(prof.title)}</h4>" + paragraph(f"{prof.children:,} children {prof.basis}.")
@@ -259,16 +247,9 @@ def show_measures_that_matter(ctx: PageContext) -> None:
 
 
 def show_priority_overview(ctx: PageContext) -> None:
+    """The priorities' table and heatmap (their heading and introduction: the notebook's)."""
     frame = _overview(ctx, sm.summary_data(ctx))
-    show_html(
-        "<h3>The priorities at a glance</h3>"
-        + paragraph(
-            "For each priority: how many of its measures are green, amber or red against target; "
-            "how many show a real change (statistical process control); whether targets will be "
-            "met reliably (assurance); and the state of its actions."
-        )
-        + html_table(frame, caption="Priorities: RAG, trend, assurance and actions")
-    )
+    show_html(html_table(frame, caption="Priorities: RAG, trend, assurance and actions"))
     show_chart(charts.overview_heatmap(sm.heatmap_frame(frame), keep_in=ctx.chart_folder))
 
 
@@ -352,11 +333,10 @@ def show_quality_headline(ctx: PageContext) -> None:
 
 
 def show_ilacs(ctx: PageContext) -> None:
+    """The ILACS areas' table and pages (their heading and introduction: the notebook's)."""
     areas = ilacs_judgements(ctx.page_config)
     show_html(
-        "<h3>ILACS judgement areas</h3>"
-        + paragraph("Which priorities bear on each of the areas Ofsted judges in an inspection.")
-        + html_table(sm.ilacs_frame(ctx), caption="ILACS judgement areas and priorities")
+        html_table(sm.ilacs_frame(ctx), caption="ILACS judgement areas and priorities")
         + paragraph("The ILACS view, one page per judgement area:")
         + bullets([link(title, sx.ilacs_href(key)) for key, title in areas.items()])
     )

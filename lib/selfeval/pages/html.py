@@ -34,6 +34,7 @@ __all__ = [
     "paragraph",
     "markdown_to_html",
     "strip_html",
+    "text_html",
 ]
 
 _RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red"}
@@ -178,6 +179,16 @@ def markdown_to_html(text: str) -> str:
         'href="#"',
         rendered,
     )
+
+
+def text_html(text: str, *, css_class: str = "") -> str:
+    """Fixed page wording written in Markdown (params/pages.yaml ``text:``) as paragraphs,
+    each with ``css_class``; rendered as `markdown_to_html` renders commentary, apostrophes
+    escaped as `esc` escapes them (so moved wording renders byte for byte as it did)."""
+    rendered = markdown_to_html(text).strip().replace("'", "&#x27;")
+    if css_class:
+        rendered = rendered.replace("<p>", f'<p class="{esc(css_class)}">')
+    return rendered
 
 
 def definition_list(items: Mapping[str, object]) -> str:

@@ -17,7 +17,6 @@ import pandas as pd
 
 from selfeval import qualitative as ql
 from selfeval.narrative import (
-    SPC_KEY,
     Finding,
     by_importance,
     classify_finding,
@@ -34,7 +33,7 @@ from selfeval.pages import cohorts as co
 from selfeval.pages import measures_view as mv
 from selfeval.pages import plan_view as pv
 from selfeval.pages import quality_view as qv
-from selfeval.pages.context import PageContext, ilacs_judgements
+from selfeval.pages.context import PageContext, fixed_text, ilacs_judgements
 from selfeval.pages.html import (
     Markup,
     bullets,
@@ -226,7 +225,7 @@ def findings_html(ctx: PageContext) -> str:
                 f"(quarter ending {_date(ctx.period_end)}), most important first:"
             )
         )
-        out.append(spc_key_html())
+        out.append(spc_key_html(ctx))
         findings = page_findings(ctx) + comparison_findings(ctx) + qualitative_findings(ctx)
         out.append(grouped_findings_html(findings))
     out.append(missing_evidence_html(ctx, data))
@@ -287,18 +286,7 @@ def measures_table_html(ctx: PageContext) -> str:
         region_name=ctx.settings.region,
         comparison=cv.measure_table_columns(comp, ctx.catalogue) if len(comp) else None,
     )
-    note = paragraph(
-        "Each measure links to its definition. Trend and assurance: statistical process "
-        "control on the monthly figures, read as the key under the findings explains. "
-        "Benchmarks are DfE's latest published figures (year ending 31 March)"
-        + (
-            "; statistical neighbours' average and quartile (A best, D worst) are for the year "
-            "shown, from the DfE's published figures for every council (see How we compare)."
-            if len(comp)
-            else "."
-        ),
-        css_class="se-note",
-    )
+    note = fixed_text(ctx, "measures_note_neighbours" if len(comp) else "measures_note", "se-note")
     return (
         _h3("Measures")
         + html_table(
@@ -836,9 +824,9 @@ def judgement_html(ctx: PageContext, text: str | None = None) -> str:
     )
 
 
-def spc_key_html() -> str:
-    """The SPC key, once per page."""
-    return paragraph(SPC_KEY, css_class="se-note se-spc-key")
+def spc_key_html(ctx: Any) -> str:
+    """The SPC key (params/pages.yaml ``text: spc_key``), once per page."""
+    return fixed_text(ctx, "spc_key", "se-note se-spc-key")
 
 
 def grouped_findings_html(findings: list[Finding]) -> str:
@@ -906,13 +894,7 @@ def qualitative_html(
                     for q in quotes
                 )
             )
-            out.append(
-                paragraph(
-                    "Quotes are shown only with the person's consent; names and identifiers "
-                    "in them are withheld.",
-                    css_class="se-note",
-                )
-            )
+            out.append(fixed_text(ctx, "quotes_note", "se-note"))
     out.append(_h3("Complaints and compliments"))
     cp = tables["complaints"]
     if cp is None or len(cp) == 0:
@@ -925,14 +907,7 @@ def qualitative_html(
                 caption="Complaints and compliments by quarter: timeliness, outcomes and themes",
             )
         )
-        out.append(
-            paragraph(
-                "Within timescale: answered within the statutory timescale for its stage. "
-                "Upheld: upheld in full or in part, of the complaints decided (withdrawn ones "
-                "left out). Responses count in the quarter they were made.",
-                css_class="se-note",
-            )
-        )
+        out.append(fixed_text(ctx, "complaints_note", "se-note"))
     out.append(_h3("Learning from audits and practice reviews"))
     points = ql.learning_points(tables["practice_reviews"], ctx.period_end)
     if points.empty:
@@ -1063,7 +1038,7 @@ def ilacs_page_html(ctx: PageContext, view: IlacsView, hrefs: dict[str, str]) ->
         ),
         judgement_html(ctx, view.judgement),
         "<h2>1. What do we know about the quality and impact of practice?</h2>",
-        spc_key_html(),
+        spc_key_html(ctx),
         grouped_findings_html(top),
         "<h2>2. How do we know it?</h2>",
         _h3("The priorities that bear on it"),
@@ -1116,6 +1091,7 @@ __all__ = [
     "page_data",
     "header_html",
     "findings_html",
+    "fixed_text",
     "missing_evidence_html",
     "commentary_html",
     "measures_table_html",
