@@ -23,29 +23,10 @@ CHART_LIMIT = 6
 
 
 # ------------------------------------------------------------------ reading for a context
-_CACHE: dict[tuple, pd.DataFrame] = {}
-
-
-def _cached(catalogue: Any, code: int, neighbours: tuple[int, ...]) -> pd.DataFrame:
-    """Comparisons per catalogue object and council (a page asks several times)."""
-    from selfeval.measures.comparison import comparisons
-
-    key = (id(catalogue), code, neighbours)
-    if key not in _CACHE:
-        if len(_CACHE) >= 4:
-            _CACHE.clear()
-        _CACHE[key] = comparisons(catalogue, code, neighbours)
-    return _CACHE[key]
-
-
 def comparisons_for(ctx: Any, measure_ids: Iterable[str] | None = None) -> pd.DataFrame:
-    """The comparisons of the context's council (empty without `la_code:` in the settings)."""
-    from selfeval.measures.comparison import COMPARISON_COLUMNS
-
-    code = getattr(ctx.settings, "la_code", None)
-    if code is None:
-        return pd.DataFrame(columns=COMPARISON_COLUMNS)
-    frame = _cached(ctx.catalogue, int(code), tuple(ctx.settings.statistical_neighbours))
+    """The comparisons of the context's council (`PageContext.comparisons`), for `measure_ids`
+    or all (empty without `la_code:` in the settings)."""
+    frame = ctx.comparisons
     if measure_ids is not None:
         frame = frame[frame["measure_id"].isin(list(measure_ids))]
     return frame.reset_index(drop=True)

@@ -119,6 +119,14 @@ class PageContext:
             )
 
     @property
+    def comparisons(self) -> pd.DataFrame:
+        """The council's DfE-published comparisons (`council_comparisons`); the runner computes
+        them once for every page of a build."""
+        if not hasattr(self, "_comparisons"):
+            self._comparisons = council_comparisons(self.settings, self.catalogue)
+        return self._comparisons
+
+    @property
     def history(self) -> pd.DataFrame | None:
         """Measures reported for earlier period ends (selfeval.measures.history), if any."""
         if not hasattr(self, "_history"):
@@ -334,7 +342,7 @@ def load_context(
         plan = load_plan(workspace.params, settings=settings)
     commentary, path = read_commentary(period, priority_id, workspace.params)
     line_results = read_line_results(out_dir) if runner_built else {}
-    return PageContext(
+    page = PageContext(
         priority_id=priority_id,
         period_end=period,
         extract_dir=folder,
@@ -358,6 +366,9 @@ def load_context(
         workspace=workspace,
         measure_status=status,
     )
+    if shared is not None:
+        page._comparisons = shared.comparisons  # computed once by the runner
+    return page
 
 
 def chart_folder(extract_folder: Path, workspace: Workspace) -> Path | None:
@@ -380,6 +391,19 @@ class PageInputs:
     catalogue: Any
     measures: pd.DataFrame
     quality: pd.DataFrame
+    comparisons: pd.DataFrame
+
+
+def council_comparisons(settings: Settings, catalogue: Any) -> pd.DataFrame:
+    """The council's published figures beside its statistical neighbours, region and England,
+    with rank and quartile (`selfeval.measures.comparison.comparisons`); no rows without an
+    `la_code:`."""
+    from selfeval.measures.comparison import COMPARISON_COLUMNS, comparisons
+
+    code = getattr(settings, "la_code", None)
+    if code is None:
+        return pd.DataFrame(columns=COMPARISON_COLUMNS)
+    return comparisons(catalogue, int(code), tuple(settings.statistical_neighbours))
 
 
 def read_quality_csv(path: Path) -> pd.DataFrame:
@@ -394,12 +418,14 @@ def write_page_inputs(out_dir: Path, workspace: Workspace | None = None) -> Path
     from selfeval.plan import load_plan
 
     workspace = workspace or Workspace.find()
+    catalogue = load_catalogue(workspace.params / "measures.yaml")
     inputs = PageInputs(
         page_config=load_page_config(workspace.params / "pages.yaml"),
         plan=load_plan(workspace.params, settings=workspace.settings()),
-        catalogue=load_catalogue(workspace.params / "measures.yaml"),
+        catalogue=catalogue,
         measures=normalise_measures(read_measures(out_dir / "measures.csv")),
         quality=read_quality_csv(out_dir / "data_quality.csv"),
+        comparisons=council_comparisons(workspace.settings(), catalogue),
     )
     path = out_dir / PAGE_INPUTS_FILE
     with path.open("wb") as handle:

@@ -36,6 +36,7 @@ def write_line_results(
     for priority in ctx.settings.priorities:
         page = dataclasses.replace(ctx, priority_id=priority.id)  # shares ctx.line_results
         page._history = ctx.history  # type: ignore[attr-defined]
+        page._comparisons = ctx.comparisons  # type: ignore[attr-defined]
         _ = sx.page_data(page).results
     _ = sm.summary_data(ctx).results_by_priority
     sm.measures_that_matter_frame(
