@@ -27,6 +27,7 @@ import pandas as pd
 
 from selfeval.narrative import plural
 from selfeval.protect import WITHHELD, Withheld, redact_text
+from selfeval.rag import is_missing
 
 THEME_LABELS = {
     "listened_to": "being listened to",
@@ -347,9 +348,9 @@ def qualitative_signals(
         fb = feedback_by_quarter(feedback, period_end, 2)
         now, before = fb.iloc[-1], fb.iloc[0]
         pos = now["Positive (4-5) %"]
-        if pos is not None and not pd.isna(pos):
+        if not is_missing(pos):
             prev = before["Positive (4-5) %"]
-            prev = None if prev is None or pd.isna(prev) else float(prev)
+            prev = None if is_missing(prev) else float(prev)
             kind = "strength" if pos >= positive_good else "area" if pos < positive_poor else ""
             out.append(
                 QualitativeSignal(
@@ -363,13 +364,13 @@ def qualitative_signals(
         cp = complaints_by_quarter(complaints, period_end, 2)
         now, before = cp.iloc[-1], cp.iloc[0]
         timely = now["Within timescale %"]
-        if timely is not None and not pd.isna(timely):
+        if not is_missing(timely):
             prev = before["Within timescale %"]
-            prev = None if prev is None or pd.isna(prev) else float(prev)
+            prev = None if is_missing(prev) else float(prev)
             upheld = now["Upheld %"]
             upheld_text = (
                 f"; {upheld:g}% of those decided were upheld in full or in part"
-                if upheld is not None and not pd.isna(upheld)
+                if not is_missing(upheld)
                 else ""
             )
             out.append(
