@@ -602,7 +602,7 @@ def write_quality_page(build: Path, summary: pd.DataFrame, quality: pd.DataFrame
     parts = [
         "<p>Every row of every input file is either used in the figures or listed here. "
         "Problems are counted by file and rule; the full list with row numbers is in "
-        "<a href='data_quality.csv'>data_quality.csv</a> (identifying values withheld). "
+        '<a href="data_quality.csv">data_quality.csv</a> (identifying values withheld). '
         "Errors leave a row (or a whole table) out of the figures; warnings keep the row but "
         "question a value.</p>",
         "<h2>Files read</h2>",
@@ -725,7 +725,7 @@ def _write_ilacs_pages(
         except Exception:  # noqa: BLE001 - one failed page, not a failed pack
             log.warning("The ILACS page %s could not be built:\n%s", href, traceback.format_exc())
             body = (
-                f"<h1>{publish.escape(title)}</h1><p class='notice'>This ILACS page could not "
+                f'<h1>{publish.escape(title)}</h1><p class="notice">This ILACS page could not '
                 "be built this time; run.log says why.</p>"
             )
         publish.html_page(

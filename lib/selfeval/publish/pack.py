@@ -128,8 +128,8 @@ def index_body(
             f'<li><a href="{escape(x.href)}">{escape(x.title)}</a></li>' for x in ilacs_links
         )
         parts.append(
-            "<h2>The ILACS view</h2><p>The same evidence by ILACS judgement area, as discussed "
-            f"at the annual engagement meeting: each page answers Ofsted's three questions.</p>"
+            "<h2>The ILACS view</h2><p>The same evidence by ILACS judgement area, as discussed at "
+            "the annual engagement meeting: each page answers Ofsted&#x27;s three questions.</p>"
             f"<ul>{links}</ul>"
         )
     if extra_links:

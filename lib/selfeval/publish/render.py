@@ -432,7 +432,7 @@ def failed_section_html(
         f"{escape(reason)}</p></div>"
         f"<h2>What to do</h2><p>{escape(what_to_do)}</p>"
         "<p>The other sections of the pack were produced as usual. The technical detail is in "
-        "the run log kept with the pack's manifest.</p>"
+        "the run log kept with the pack&#x27;s manifest.</p>"
     )
     return html_page(
         html_path,
