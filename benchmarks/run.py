@@ -144,7 +144,8 @@ def floor_time(count: int, work: Path, jobs: int) -> Timing:
 
     from selfeval import publish
     from selfeval.kernels import KernelSupply
-    from selfeval.pipeline import RunOptions, Section, _execute_and_render
+    from selfeval.pages import load_page_config
+    from selfeval.pipeline import RunOptions, Section, _execute_and_render, pack_text
 
     folder = work / "floor"
     folder.mkdir(parents=True)
@@ -186,6 +187,7 @@ def floor_time(count: int, work: Path, jobs: int) -> Timing:
             {"period_end": "", "extract_dir": "", "output_dir": ""},
             nav,
             info,
+            pack_text(load_page_config(ROOT / "params" / "pages.yaml")),
             RunOptions(jobs=jobs),
             supply,
         )

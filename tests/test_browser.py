@@ -23,7 +23,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory) -> Path:
     """A published pack: index, two notebook pages, a failed section and the extra pages."""
-    from test_publish import EXTRA, NAV, PACK_INFO, SECTIONS, build_executed_notebook
+    from test_publish import EXTRA, NAV, PACK_INFO, SECTIONS, TEXT, build_executed_notebook
 
     nb = build_executed_notebook()
     root = tmp_path_factory.mktemp("rendered")
@@ -43,7 +43,7 @@ def pack(tmp_path_factory) -> Path:
                 build / section.href,
                 title=section.title,
                 reason=section.message,
-                what_to_do="Run it again.",
+                text=TEXT,
                 nav=NAV,
                 current_href=section.href,
                 pack_info=PACK_INFO,
@@ -58,7 +58,12 @@ def pack(tmp_path_factory) -> Path:
             pack_info=PACK_INFO,
         )
     publish.write_index(
-        build, pack_info=PACK_INFO, sections=SECTIONS, summary_html=None, extra_links=EXTRA
+        build,
+        pack_info=PACK_INFO,
+        sections=SECTIONS,
+        summary_html=None,
+        extra_links=EXTRA,
+        text=TEXT,
     )
     pages = [build / "index.html"] + [build / s.href for s in SECTIONS]
     pdf = publish.print_pdf(build, pages, build / "board-pack.pdf")

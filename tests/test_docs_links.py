@@ -47,6 +47,8 @@ REPO_PATH = re.compile(
 MD_LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 #: folders a run or the user creates (not in the repository)
 MADE_LATER = ("data/store", "data/history", "data/extracts", "rendered")
+#: files published beside the pages, which the pages' wording (params/pages.yaml) may link to
+PACK_FILES = ("data_quality.csv",)
 
 
 def _documents() -> list[tuple[Path, str]]:
@@ -74,6 +76,8 @@ def missing_paths(path: Path, text: str) -> list[str]:
             found.append(name)
     for target in MD_LINK.findall(text):
         if re.match(r"^[a-z]+:", target) or target.startswith(("/", "<")):
+            continue
+        if path.name == "pages.yaml" and target in PACK_FILES:
             continue
         if not (path.parent / target).exists():
             found.append(target)

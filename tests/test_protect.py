@@ -53,7 +53,7 @@ def test_published_quality_table_withholds_identifying_values():
 
 
 def test_the_quality_page_tables_read_plainly():
-    from selfeval.pipeline import readable_quality_table
+    from selfeval.publish import readable_quality_table
 
     summary = pd.DataFrame(
         {"file": ["local/audits.csv"], "sheet": [None], "rows_read": [12345], "errors": [0]}

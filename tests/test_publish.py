@@ -16,7 +16,14 @@ import pandas as pd
 import pytest
 
 from selfeval import browser, publish
+from selfeval.errors import UserError
+from selfeval.pages import load_page_config
+from selfeval.pipeline import pack_text
 from selfeval.publish import atomic, render
+
+PAGES_YAML = Path(__file__).resolve().parents[1] / "params" / "pages.yaml"
+#: the generated pages' wording, from the project's params/pages.yaml
+TEXT = pack_text(load_page_config(PAGES_YAML))
 
 PACK_INFO = {
     "local_authority": "Southampton",
@@ -284,14 +291,15 @@ def test_failed_section_page_is_plain_english_and_escaped(tmp_path):
         tmp_path / "02-workforce.html",
         title="Workforce",
         reason="bad <b>data</b>",
-        what_to_do="Fix the workforce file.",
+        text=TEXT,
         nav=NAV,
         current_href="02-workforce.html",
         pack_info=PACK_INFO,
     )
     html = out.read_text()
     assert "This section could not be produced:" in html
-    assert "bad &lt;b&gt;data&lt;/b&gt;" in html and "Fix the workforce file." in html
+    assert "bad &lt;b&gt;data&lt;/b&gt;" in html
+    assert "What to do</h2><p>Check the data-quality page for problems" in html
     assert "Traceback" not in html
     assert_offline(html)
 
@@ -302,7 +310,12 @@ def test_failed_section_page_is_plain_english_and_escaped(tmp_path):
 def test_index_links_every_page_with_status_and_pack_facts(tmp_path):
     info = {**PACK_INFO, "local_authority": "Southampton <City>"}
     html = publish.write_index(
-        tmp_path, pack_info=info, sections=SECTIONS, summary_html=None, extra_links=EXTRA
+        tmp_path,
+        pack_info=info,
+        sections=SECTIONS,
+        summary_html=None,
+        extra_links=EXTRA,
+        text=TEXT,
     ).read_text()
     for s in SECTIONS:
         assert f'href="{s.href}"' in html
@@ -326,8 +339,60 @@ def test_index_embeds_a_summary_fragment_when_given(tmp_path):
         sections=SECTIONS,
         summary_html="<p>Overall: improving.</p>",
         extra_links=EXTRA,
+        text=TEXT,
     ).read_text()
     assert "<p>Overall: improving.</p>" in html
+
+
+def test_generated_pages_wording_is_read_from_pages_yaml(tmp_path):
+    """An analyst edits the front page's and the failed page's wording in params/pages.yaml
+    (Markdown, raw HTML stripped); a missing entry is named, not a traceback."""
+    config = load_page_config(PAGES_YAML)
+    config["text"]["index_intro"] = "What *we* know <script>x</script>"
+    config["text"]["failed_section_others"] = "Ask the analyst's team."
+    text = pack_text(config)
+    index = publish.write_index(
+        tmp_path,
+        pack_info=PACK_INFO,
+        sections=SECTIONS,
+        summary_html=None,
+        extra_links=EXTRA,
+        text=text,
+    ).read_text()
+    assert "<p>What <em>we</em> know x</p>" in index and "<script>" not in index
+    failed = publish.failed_section_html(
+        tmp_path / "failed.html",
+        title="Workforce",
+        reason="a step took too long",
+        text=text,
+        nav=NAV,
+        current_href="failed.html",
+        pack_info=PACK_INFO,
+    ).read_text()
+    assert "<p>Ask the analyst&#x27;s team.</p>" in failed
+    del config["text"]["quality_intro"]
+    with pytest.raises(UserError, match=r"params/pages.yaml: text.quality_intro is missing"):
+        pack_text(config)
+
+
+def test_quality_page_counts_problems_by_rule_without_values(tmp_path):
+    summary = pd.DataFrame(
+        {"file": ["a.csv"], "sheet": [None], "table": ["t"], "rows_read": [3], "rows_used": [2]}
+    )
+    quality = pd.DataFrame(
+        {
+            "file": ["a.csv", "a.csv"],
+            "sheet": [None, None],
+            "rule": ["date", "date"],
+            "severity": ["error", "error"],
+            "value": ["C001", "C002"],
+        }
+    )
+    html = publish.write_quality_page(tmp_path, summary, quality, NAV, PACK_INFO, TEXT).read_text()
+    assert TEXT.quality_intro in html and 'href="data_quality.csv"' in html
+    assert "<td>date</td>" in html and "<td>2</td>" in html and "C001" not in html
+    html = publish.write_quality_page(tmp_path, summary, None, NAV, PACK_INFO, TEXT).read_text()
+    assert "<p>No problems were found.</p>" in html
 
 
 def test_manifest_is_pretty_sorted_json(tmp_path):

@@ -21,10 +21,10 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from selfeval import __version__
 from selfeval.cache import keyed, package_fingerprint
@@ -41,6 +41,7 @@ from selfeval.kernels import (
 if TYPE_CHECKING:  # pandas and what needs it load after the kernels have started
     import pandas as pd
 
+    from selfeval import publish
     from selfeval.protect import Withheld
 
 log = logging.getLogger("selfeval")
@@ -223,6 +224,7 @@ def _run_in(
         load_catalogue,
     )
     from selfeval.measures.context import resolve_period_end
+    from selfeval.pages import load_page_config
     from selfeval.protect import (
         SENSITIVE_COLUMNS,
         neutralise_formulas,
@@ -232,6 +234,8 @@ def _run_in(
     )
 
     settings = workspace.settings()
+    page_config = load_page_config(workspace.params / "pages.yaml")
+    text = pack_text(page_config)
     store = workspace.store(extract_dir)
     log.info("selfeval %s: extract %s", __version__, extract_dir)
     _say(f"Reading the extract {extract_dir} ...")
@@ -298,7 +302,7 @@ def _run_in(
     (build / "run.json").write_text(json.dumps(run_context, indent=2), encoding="utf-8")
     _precompute_pages(build, period_end, extract_dir, workspace)
 
-    ilacs_links = _ilacs_links(workspace)
+    ilacs_links = _ilacs_links(page_config)
     nav = (
         [publish.NavItem("Home", "index.html")]
         + [publish.NavItem(s.title, s.href) for s in sections]
@@ -316,13 +320,15 @@ def _run_in(
     }
 
     def other_pages() -> None:
-        write_definitions_page(build, catalogue, nav, pack_info, settings.priorities)
-        write_quality_page(build, extract.summary, quality, nav, pack_info)
+        publish.write_definitions_page(build, catalogue, nav, pack_info, settings.priorities)
+        publish.write_quality_page(build, extract.summary, quality, nav, pack_info, text)
 
     _execute_and_render(
-        build, sections, params, nav, pack_info, options, supply, meanwhile=other_pages
+        build, sections, params, nav, pack_info, text, options, supply, meanwhile=other_pages
     )
-    _write_ilacs_pages(build, period_end, extract_dir, nav, pack_info, sections, workspace)
+    _write_ilacs_pages(
+        build, period_end, extract_dir, nav, pack_info, text, sections, workspace, page_config
+    )
     publish.write_index(
         build,
         pack_info=pack_info,
@@ -331,6 +337,7 @@ def _run_in(
         ],
         summary_html=index_summary(period_end, extract_dir, build, workspace),
         extra_links=extra_links,
+        text=text,
         ilacs_links=ilacs_links,
     )
     if options.pdf:
@@ -402,6 +409,7 @@ def _execute_and_render(
     params: dict[str, str],
     nav: list,
     pack_info: dict[str, str],
+    text: publish.PackText,
     options: RunOptions,
     supply: KernelSupply | None = None,
     meanwhile: Callable[[], None] | None = None,
@@ -457,11 +465,7 @@ def _execute_and_render(
                         html_path,
                         title=section.title,
                         reason=section.message,
-                        what_to_do=(
-                            "Check the data-quality page for problems in the data this section "
-                            "uses, then run the pack again. The analyst can find the technical "
-                            "details in run.log."
-                        ),
+                        text=text,
                         nav=nav,
                         current_href=section.href,
                         pack_info=pack_info,
@@ -549,85 +553,19 @@ def unusable_tables(summary: pd.DataFrame) -> list[str]:
 # ---------------------------------------------------------------- generated pages
 
 
-def write_definitions_page(build: Path, catalogue, nav, pack_info, priorities=()) -> Path:
-    """'How each figure is calculated', one anchored entry per measure, grouped by the
-    workspace's `priorities`."""
-    import mistune
-
+def pack_text(page_config: dict[str, Any]) -> publish.PackText:
+    """The wording of the pages the run writes itself (params/pages.yaml ``text:``) as HTML."""
     from selfeval import publish
-    from selfeval.measures import catalogue_markdown
+    from selfeval.pages.context import page_text
+    from selfeval.pages.html import text_html
 
-    body = str(mistune.html(catalogue_markdown(catalogue, priorities)))
-    return publish.html_page(
-        build / "definitions.html",
-        title="How each figure is calculated",
-        body_html=body,
-        nav=nav,
-        current_href="definitions.html",
-        pack_info=pack_info,
-    )
-
-
-QUALITY_HEADINGS = {
-    "file": "File",
-    "sheet": "Sheet",
-    "table": "Table",
-    "rows_read": "Rows read",
-    "rows_used": "Rows used",
-    "errors": "Errors",
-    "warnings": "Warnings",
-    "rule": "Rule",
-    "severity": "Severity",
-    "rows": "Problems",
-}
-
-
-def readable_quality_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """A data-quality table for readers: plain headings, blanks not 'None', 1,234 not 1234."""
-    import pandas as pd
-
-    out = frame.rename(columns=QUALITY_HEADINGS).astype(object)
-    out = out.where(out.notna(), "")
-    for column in out:
-        numeric = pd.to_numeric(out[column], errors="coerce")
-        if out[column].ne("").any() and numeric.notna().all():
-            out[column] = [f"{int(n):,}" for n in numeric]
-    return out
-
-
-def write_quality_page(build: Path, summary: pd.DataFrame, quality: pd.DataFrame, nav, pack_info):
-    """Data quality: rows read and used per file, problems by rule (no values shown)."""
-    from selfeval import publish
-
-    parts = [
-        "<p>Every row of every input file is either used in the figures or listed here. "
-        "Problems are counted by file and rule; the full list with row numbers is in "
-        '<a href="data_quality.csv">data_quality.csv</a> (identifying values withheld). '
-        "Errors leave a row (or a whole table) out of the figures; warnings keep the row but "
-        "question a value.</p>",
-        "<h2>Files read</h2>",
-        publish.table_html(readable_quality_table(summary))
-        if summary is not None and not summary.empty
-        else "<p>None.</p>",
-        "<h2>Problems by rule</h2>",
-    ]
-    if quality is None or quality.empty:
-        parts.append("<p>No problems were found.</p>")
-    else:
-        by_rule = (
-            quality.groupby(["file", "sheet", "rule", "severity"], dropna=False)
-            .size()
-            .reset_index(name="rows")
-            .sort_values(["severity", "rows"], ascending=[True, False])
-        )
-        parts.append(publish.table_html(readable_quality_table(by_rule)))
-    return publish.html_page(
-        build / "data-quality.html",
-        title="Data quality",
-        body_html="\n".join(parts),
-        nav=nav,
-        current_href="data-quality.html",
-        pack_info=pack_info,
+    return publish.PackText(
+        **{
+            f.name: text_html(
+                page_text(page_config, f.name), css_class=f.metadata.get("css_class", "")
+            )
+            for f in fields(publish.PackText)
+        }
     )
 
 
@@ -681,13 +619,13 @@ def _signoff_info(period_end: date, workspace: Workspace) -> dict[str, str]:
     return {"signoff": signoff.text(), "signoff_status": signoff.status}
 
 
-def _ilacs_links(workspace: Workspace) -> list:
+def _ilacs_links(page_config: dict[str, Any]) -> list:
     """One nav item per ILACS judgement area (params/pages.yaml), in its order."""
     from selfeval import publish
-    from selfeval.pages import ilacs_judgements, load_page_config
+    from selfeval.pages import ilacs_judgements
     from selfeval.pages.sections import ilacs_href
 
-    areas = ilacs_judgements(load_page_config(workspace.params / "pages.yaml"))
+    areas = ilacs_judgements(page_config)
     return [publish.NavItem(f"ILACS: {title}", ilacs_href(key)) for key, title in areas.items()]
 
 
@@ -697,8 +635,10 @@ def _write_ilacs_pages(
     extract_dir: Path,
     nav,
     pack_info,
+    text: publish.PackText,
     sections: list[Section],
     workspace: Workspace,
+    page_config: dict[str, Any],
 ) -> None:
     """The four ILACS pages; a page that fails says why (the rest of the pack still publishes)."""
     from selfeval import pages, publish
@@ -706,7 +646,7 @@ def _write_ilacs_pages(
     from selfeval.pages import summary as sm
 
     hrefs = {s.priority_id: s.href for s in sections}
-    areas = pages.ilacs_judgements(pages.load_page_config(workspace.params / "pages.yaml"))
+    areas = pages.ilacs_judgements(page_config)
     try:
         ctx = pages.load_context(
             period_end.isoformat(), str(extract_dir), "summary", str(build), workspace=workspace
@@ -724,10 +664,7 @@ def _write_ilacs_pages(
             body = sx.ilacs_page_html(ctx, view, hrefs)
         except Exception:  # noqa: BLE001 - one failed page, not a failed pack
             log.warning("The ILACS page %s could not be built:\n%s", href, traceback.format_exc())
-            body = (
-                f'<h1>{publish.escape(title)}</h1><p class="notice">This ILACS page could not '
-                "be built this time; run.log says why.</p>"
-            )
+            body = f"<h1>{publish.escape(title)}</h1>{text.ilacs_page_failed}"
         publish.html_page(
             build / href,
             title=f"ILACS: {title}",

@@ -1,6 +1,11 @@
 """Publishing: the reader's offline HTML pack, its index, manifest, atomic publish and PDF."""
 
 from selfeval.browser import BrowserFailed, BrowserMissing
+from selfeval.publish.about import (
+    readable_quality_table,
+    write_definitions_page,
+    write_quality_page,
+)
 from selfeval.publish.atomic import (
     cleanup_build_dir,
     new_build_dir,
@@ -19,6 +24,7 @@ from selfeval.publish.pack import (
 from selfeval.publish.pdf import board_pack_html, print_pdf
 from selfeval.publish.render import (
     NavItem,
+    PackText,
     escape,
     export_html,
     failed_section_html,
@@ -30,6 +36,7 @@ __all__ = [
     "BrowserFailed",
     "BrowserMissing",
     "NavItem",
+    "PackText",
     "SectionResult",
     "board_pack_html",
     "cleanup_build_dir",
@@ -43,9 +50,12 @@ __all__ = [
     "print_pdf",
     "publish_atomically",
     "published_periods",
+    "readable_quality_table",
     "remove_stale_build_dirs",
     "table_html",
+    "write_definitions_page",
     "write_index",
     "write_manifest",
     "write_periods_index",
+    "write_quality_page",
 ]

@@ -11,7 +11,7 @@ from datetime import date
 from importlib import metadata
 from pathlib import Path
 
-from selfeval.publish.render import NavItem, _write, escape, html_page
+from selfeval.publish.render import NavItem, PackText, _write, escape, html_page
 
 PERIOD_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 VERSIONED_PACKAGES = (
@@ -102,16 +102,16 @@ def index_body(
     sections: Sequence[SectionResult],
     summary_html: str | None,
     extra_links: Sequence[NavItem],
+    text: PackText,
     ilacs_links: Sequence[NavItem] = (),
 ) -> str:
-    """The front page's HTML body (all text escaped; ``summary_html`` is trusted)."""
+    """The front page's HTML body (all text escaped; ``summary_html`` and ``text`` trusted)."""
     la = pack_info.get("local_authority") or "Local authority"
     period = pack_info.get("period_label") or pack_info.get("period_end") or ""
     failed = [s for s in sections if s.status != "ok"]
     parts = [
         f"<h1>{escape(la)}: self-evaluation{escape(', ' + period if period else '')}</h1>",
-        "<p>What we know about the quality and impact of practice, how we know it, and what "
-        "we are doing next, for each priority of the improvement plan.</p>",
+        text.index_intro,
         _facts_html(pack_info),
     ]
     if failed:
@@ -121,17 +121,13 @@ def index_body(
         )
     parts.append("<h2>Summary</h2>")
     summary = (summary_html or "") + _summary_link(sections)
-    parts.append(summary or "<p>See the sections below.</p>")
+    parts.append(summary or text.index_no_summary)
     parts.append("<h2>Sections</h2>" + _sections_table(sections))
     if ilacs_links:
         links = "".join(
             f'<li><a href="{escape(x.href)}">{escape(x.title)}</a></li>' for x in ilacs_links
         )
-        parts.append(
-            "<h2>The ILACS view</h2><p>The same evidence by ILACS judgement area, as discussed at "
-            "the annual engagement meeting: each page answers Ofsted&#x27;s three questions.</p>"
-            f"<ul>{links}</ul>"
-        )
+        parts.append(f"<h2>The ILACS view</h2>{text.index_ilacs}<ul>{links}</ul>")
     if extra_links:
         links = "".join(
             f'<li><a href="{escape(x.href)}">{escape(x.title)}</a></li>' for x in extra_links
@@ -147,13 +143,14 @@ def write_index(
     sections: Sequence[SectionResult],
     summary_html: str | None,
     extra_links: Sequence[NavItem],
+    text: PackText,
     ilacs_links: Sequence[NavItem] = (),
 ) -> Path:
     """Write the pack's front page, ``index.html``."""
     return html_page(
         Path(build_dir) / "index.html",
         title="Home",
-        body_html=index_body(pack_info, sections, summary_html, extra_links, ilacs_links),
+        body_html=index_body(pack_info, sections, summary_html, extra_links, text, ilacs_links),
         nav=pack_nav(sections, [*ilacs_links, *extra_links]),
         current_href="index.html",
         pack_info=pack_info,

@@ -12,7 +12,7 @@ import html
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,21 @@ class NavItem:
 
     title: str
     href: str
+
+
+@dataclass(frozen=True)
+class PackText:
+    """The fixed wording of the pages the run writes itself, one paragraph of trusted HTML each
+    (params/pages.yaml ``text:``, the key of each field's name; `pipeline.pack_text`)."""
+
+    index_intro: str
+    index_ilacs: str
+    index_no_summary: str
+    failed_section_what_to_do: str
+    failed_section_others: str
+    ilacs_page_failed: str = field(metadata={"css_class": "notice"})
+    quality_intro: str
+    quality_no_problems: str
 
 
 @functools.cache
@@ -420,7 +435,7 @@ def failed_section_html(
     *,
     title: str,
     reason: str,
-    what_to_do: str,
+    text: PackText,
     nav: Sequence[NavItem],
     current_href: str,
     pack_info: Mapping[str, str],
@@ -430,9 +445,7 @@ def failed_section_html(
         f"<h1>{escape(title)}</h1>"
         '<div class="notice"><p><strong>This section could not be produced:</strong> '
         f"{escape(reason)}</p></div>"
-        f"<h2>What to do</h2><p>{escape(what_to_do)}</p>"
-        "<p>The other sections of the pack were produced as usual. The technical detail is in "
-        "the run log kept with the pack&#x27;s manifest.</p>"
+        f"<h2>What to do</h2>{text.failed_section_what_to_do}{text.failed_section_others}"
     )
     return html_page(
         html_path,
