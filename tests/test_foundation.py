@@ -54,13 +54,36 @@ def test_gitignore_keeps_data_and_outputs_out_but_not_lib():
     assert not any(line.strip().rstrip("/") == "lib" for line in ignore)
 
 
-def test_committed_notebooks_carry_no_outputs():
+def test_committed_notebooks_carry_no_outputs_and_keep_the_notebook_rules():
     result = subprocess.run(
         [sys.executable, str(ROOT / ".ci" / "check_notebooks.py"), str(ROOT / "notebooks")],
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 0, result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "every code cell within the notebook rules" in result.stdout
+
+
+def test_notebook_check_refuses_a_notebook_that_reads_raw_data_or_wrangles(tmp_path):
+    """The check pre-commit runs names the notebook, the cell and the rule broken."""
+    import nbformat
+
+    nb = nbformat.read(ROOT / "notebooks" / "02_direct_contact.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell('ctx.tables["annex_a_1"].groupby("team").size()'))
+    path = tmp_path / "02_direct_contact.ipynb"
+    nbformat.write(nb, path)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / ".ci" / "check_notebooks.py"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    cell = f"{path}: cell {len(nb.cells)}:"
+    assert f"{cell} reads the raw extract (ctx.tables): pages show the run's measures" in (
+        result.stdout
+    )
+    assert f"{cell} uses .groupby: wrangling data belongs in lib/selfeval" in result.stdout
+    assert "without outputs" not in result.stdout
 
 
 def test_notebook_output_check_fails_on_a_notebook_with_outputs(tmp_path):

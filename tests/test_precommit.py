@@ -1,6 +1,7 @@
-"""The repository's pre-commit hooks (issue 18): ruff, ruff-format, the notebook-output check, a
-secret scanner and a large-file guard are configured, the configuration is valid, and the local
-hooks pass on the repository and fail on a notebook with outputs."""
+"""The repository's pre-commit hooks (issue 18): ruff, ruff-format, the notebook check, a secret
+scanner and a large-file guard are configured, the configuration is valid, and the local hooks
+pass on the repository and fail on a notebook with outputs or one that breaks the notebook
+rules."""
 
 import json
 import shutil
@@ -49,8 +50,12 @@ def test_local_hooks_pass_here_and_catch_a_notebook_with_outputs(tmp_path):
     (repo / ".ci").mkdir()
     shutil.copy(ROOT / ".ci" / "check_notebooks.py", repo / ".ci")
     (repo / ".venv" / "bin").mkdir(parents=True)
-    for tool in ("python", "ruff"):  # the hooks call the project's own tools in .venv/bin
-        (repo / ".venv" / "bin" / tool).symlink_to(Path(sys.executable).parent / tool)
+    # the hooks call the project's own tools in .venv/bin: ruff, and this Python with its
+    # packages (a script, as a symlink to a virtualenv's python would lose them)
+    (repo / ".venv" / "bin" / "ruff").symlink_to(Path(sys.executable).parent / "ruff")
+    python = repo / ".venv" / "bin" / "python"
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
+    python.chmod(0o755)
     cell = {
         "cell_type": "code",
         "metadata": {},
@@ -82,3 +87,13 @@ def test_local_hooks_pass_here_and_catch_a_notebook_with_outputs(tmp_path):
     dirty = run()
     assert dirty.returncode == 1
     assert "Notebooks must be committed without outputs" in dirty.stdout
+    # without outputs, but a cell that reads a raw file: refused by the notebook rules
+    cell |= {"outputs": [], "execution_count": None}
+    raw = {**cell, "source": 'import pandas as pd\npd.read_csv("children.csv")'}
+    nb["cells"] = [cell, raw]
+    (repo / "notebooks" / "01.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    thick = run()
+    assert thick.returncode == 1
+    assert "Notebooks must be committed without outputs" not in thick.stdout
+    assert "01.ipynb: cell 2: reads a file with read_csv()" in thick.stdout
+    assert "01.ipynb: cell 2: imports pandas" in thick.stdout
