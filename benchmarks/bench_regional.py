@@ -31,13 +31,19 @@ PERIOD = date(2022, 3, 31)
 def make_region(folder: Path, councils: int, scale: float) -> Path:
     """N councils, seeds 1..N, one extract each (the period end)."""
     from selfeval import dfe_la
-    from selfeval.sample_data import write_sample
+    from selfeval.sample_data import action_ids, write_sample
 
     codes = [852, *dfe_la.la_profile(852).neighbours]  # each council its own DfE LA code
     entries = []
     for seed in range(1, councils + 1):
         extracts = folder / f"C{seed:02d}" / "data" / "extracts"
-        write_sample(extracts, seed=seed, scale=scale, extract_dates=(PERIOD,))
+        write_sample(
+            extracts,
+            seed=seed,
+            scale=scale,
+            extract_dates=(PERIOD,),
+            actions=action_ids(ROOT / "params" / "priorities"),
+        )
         entries.append(f"  C{seed:02d}: {{la_code: {codes[(seed - 1) % len(codes)]}}}\n")
     (folder / "region.yaml").write_text("councils:\n" + "".join(entries), encoding="utf-8")
     return folder

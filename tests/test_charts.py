@@ -511,6 +511,30 @@ def test_a_kept_chart_is_reused_only_for_the_same_data(tmp_path):
     assert bar_breakdown(frame, **{**options, "keep_in": None}).figure is not None  # drawn
 
 
+def test_matplotlib_is_imported_when_the_first_chart_is_drawn(tmp_path):
+    """A kernel whose charts are all kept (a rerun) never imports matplotlib or seaborn."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sys
+import pandas as pd
+from selfeval.charts import bar_breakdown
+frame = pd.DataFrame({{"team": ["A", "B"], "value": [72.0, 61.5]}})
+options = dict(category="team", value="value", title="Audits", unit="pct")
+options["keep_in"] = {str(tmp_path)!r}
+loaded = lambda: sorted({{"matplotlib", "seaborn"}} & set(sys.modules))
+print(loaded())
+chart = bar_breakdown(frame, **options)
+print(chart.figure is None, loaded())
+"""
+    run = [sys.executable, "-c", code]
+    first = subprocess.run(run, capture_output=True, text=True, check=True).stdout.splitlines()
+    assert first == ["[]", "False ['matplotlib', 'seaborn']"]  # drawn: imported then
+    again = subprocess.run(run, capture_output=True, text=True, check=True).stdout.splitlines()
+    assert again == ["[]", "True []"]  # read back from the kept charts: never imported
+
+
 def test_each_chart_gets_a_blank_figure_of_its_own_size():
     """Figures are copies of one blank figure: drawing on one leaves the next blank."""
     from selfeval.charts import _new_figure

@@ -19,7 +19,7 @@ from selfeval.config import load_settings
 from selfeval.pages.context import load_page_config
 from selfeval.publish.docx import Block, page_blocks, write_docx
 from selfeval.publish.prose import page_prose, page_repetitions
-from selfeval.sample_data import write_sample
+from selfeval.sample_data import action_ids, write_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = date(2022, 3, 31)
@@ -166,7 +166,11 @@ def pack(tmp_path_factory) -> Iterator[Path]:
         (workspace / name).symlink_to(ROOT / name)
     (workspace / "data").mkdir()
     [extract] = write_sample(
-        workspace / "data" / "sample", seed=11, scale=0.3, extract_dates=[PERIOD]
+        workspace / "data" / "sample",
+        seed=11,
+        scale=0.3,
+        extract_dates=[PERIOD],
+        actions=action_ids(ROOT / "params" / "priorities"),
     )
     out = workspace / "rendered"
     with pytest.MonkeyPatch.context() as patch:

@@ -25,14 +25,6 @@ FINDERS = {
     "notebooks_dir",
     "rendered_dir",
 }
-#: known and accepted, with the reason
-ALLOWED = {
-    # the synthetic sample's action ids come from the plan of the workspace it is written in;
-    # explicit ids (`actions=`) are taken when given
-    ("sample_data/__init__.py", "params_dir"),
-    # matplotlib and seaborn imported into the module the first time a chart is drawn
-    ("charts.py", "global"),
-}
 
 
 def _modules() -> list[tuple[str, ast.AST]]:
@@ -78,13 +70,13 @@ def hidden_state(modules: list[tuple[str, ast.AST]]) -> list[str]:
                 and _top(name) not in ("config", "cli")
             ):
                 found.append(f"{where}: os.{node.attr}")
-            if isinstance(node, ast.Global) and (name, "global") not in ALLOWED:
+            if isinstance(node, ast.Global):
                 found.append(f"{where}: global {', '.join(node.names)}")
             if not isinstance(node, ast.Call) or not below_pages:
                 continue
             called = _called(node)
             called = aliases.get(called, called) if called else None
-            if called in FINDERS and (name, called) not in ALLOWED:
+            if called in FINDERS:
                 found.append(f"{where}: {called}()")
             if called == "load_settings" and not node.args and not node.keywords:
                 found.append(f"{where}: load_settings() without a path")

@@ -20,7 +20,7 @@ from selfeval.pages import sections as sx
 from selfeval.pages.cohorts import Timeliness
 from selfeval.pipeline import RunOptions, run_pack
 from selfeval.protect import SENSITIVE_COLUMNS, hide_small_counts
-from selfeval.sample_data import write_sample
+from selfeval.sample_data import action_ids, write_sample
 from test_bad_extracts import assert_no_formulas
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,10 @@ def workspace(tmp_path_factory) -> Iterator[Path]:
 def extract(workspace) -> Path:
     """The small sample extract with hostile team names planted in the case audits."""
     (folder,) = write_sample(
-        workspace / "data" / "sample", scale=0.05, extract_dates=[date.fromisoformat(PERIOD)]
+        workspace / "data" / "sample",
+        scale=0.05,
+        extract_dates=[date.fromisoformat(PERIOD)],
+        actions=action_ids(workspace / "params" / "priorities"),
     )
     audits_csv = folder / "local" / "audits.csv"
     audits = pd.read_csv(audits_csv, dtype=str, keep_default_na=False)

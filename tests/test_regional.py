@@ -24,7 +24,7 @@ from selfeval.config import Workspace
 from selfeval.measures.history import as_reported_before, read_history
 from selfeval.regional import RegionOptions, run_many
 from selfeval.regional.layout import Council, merged_settings, periods_wanted, read_region
-from selfeval.sample_data import write_sample
+from selfeval.sample_data import action_ids, write_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -77,7 +77,13 @@ def test_selfeval_run_does_not_import_dask() -> None:
 
 
 def make_council(region: Path, code: str, seed: int, dates=(PERIOD,)) -> Path:
-    write_sample(region / code / "data" / "extracts", seed=seed, scale=0.3, extract_dates=dates)
+    write_sample(
+        region / code / "data" / "extracts",
+        seed=seed,
+        scale=0.3,
+        extract_dates=dates,
+        actions=action_ids(ROOT / "params" / "priorities"),
+    )
     return region / code
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from selfeval import cli, pipeline, publish
 from selfeval.pipeline import EXIT_NOTHING_PUBLISHED, EXIT_PARTIAL, RunOptions, run_pack
-from selfeval.sample_data import write_sample
+from selfeval.sample_data import action_ids, write_sample
 
 PARAMETERS = 'period_end = ""\nextract_dir = ""\npriority_id = "x"\noutput_dir = ""\n'
 FAILED_TEXT = "This section could not be produced"
@@ -65,7 +65,12 @@ def workspace(tmp_path_factory) -> Iterator[Path]:
     (ws / "data").mkdir()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SELFEVAL_ROOT", str(ws))
-        write_sample(ws / "data" / "sample", scale=0.05, extract_dates=[date(2022, 3, 31)])
+        write_sample(
+            ws / "data" / "sample",
+            scale=0.05,
+            extract_dates=[date(2022, 3, 31)],
+            actions=action_ids(ws / "params" / "priorities"),
+        )
         yield ws
 
 

@@ -195,6 +195,23 @@ def test_action_ids_read_from_priorities(tmp_path: Path) -> None:
     assert action_ids(tmp_path / "missing") == []
 
 
+def test_sample_data_command_writes_updates_for_the_workspaces_plan(tmp_path, monkeypatch) -> None:
+    """`selfeval sample-data` takes the action ids from the plan of the workspace it runs in
+    (the library is given them; it does not look for a workspace itself)."""
+    from selfeval.cli import main
+
+    priorities = tmp_path / "ws" / "params" / "priorities"
+    priorities.mkdir(parents=True)
+    (priorities / "01_x.yaml").write_text(
+        "objectives:\n  - actions:\n      - {id: '07.01.1'}\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("SELFEVAL_ROOT", str(tmp_path / "ws"))
+    assert main(["sample-data", str(tmp_path / "out"), "--scale", "0.01"]) == 0
+    latest = max(DEFAULT_EXTRACT_DATES).isoformat()
+    actions = pd.read_csv(tmp_path / "out" / latest / "local" / "actions.csv", dtype=str)
+    assert set(actions["action_id"]) == {"07.01.1", "99.99.9"}
+
+
 # ------------------------------------------------------------------ headline volumes (scale 1)
 
 

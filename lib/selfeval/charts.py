@@ -11,7 +11,7 @@ beside the extract's store, ``PageContext.chart_folder``). A chart drawn with a 
 there under a digest of its function, data and options, selfeval's own files and matplotlib's
 version, and read back when the same chart is asked for again, so a rerun on the same extract
 draws nothing. Without a folder the chart is drawn every time. matplotlib and seaborn are
-imported on the first chart drawn (``_import_matplotlib``): a page whose charts are all kept
+imported on the first chart drawn (``_plotting``): a page whose charts are all kept
 never loads them.
 
 Style: seaborn's white-grid theme, the Okabe-Ito palette, and meaning never carried by colour
@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -59,16 +60,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("selfeval")
 
 
-def _import_matplotlib() -> None:
-    """Import matplotlib and seaborn into this module, the first time a chart is drawn.
+@functools.cache
+def _plotting() -> SimpleNamespace:
+    """matplotlib and seaborn (and the parts of matplotlib the charts use), imported the first
+    time a chart is drawn and kept by the cache.
 
     They cost about 0.7 s of CPU to import, in every kernel: a page whose charts are all kept
-    (a rerun) never needs them. Every function that draws calls this first.
+    (a rerun) never needs them. Every use goes through this function.
     """
-    global mpl, mdates, sns, Figure, FontProperties, findfont, get_font, LoadFlags
-    global FuncFormatter, MaxNLocator, ScaledTranslation
-    if "sns" in globals():
-        return
     import matplotlib as mpl
     import matplotlib.dates as mdates
     import seaborn as sns
@@ -77,6 +76,20 @@ def _import_matplotlib() -> None:
     from matplotlib.ft2font import LoadFlags
     from matplotlib.ticker import FuncFormatter, MaxNLocator
     from matplotlib.transforms import ScaledTranslation
+
+    return SimpleNamespace(
+        mpl=mpl,
+        mdates=mdates,
+        sns=sns,
+        Figure=Figure,
+        FontProperties=FontProperties,
+        findfont=findfont,
+        get_font=get_font,
+        LoadFlags=LoadFlags,
+        FuncFormatter=FuncFormatter,
+        MaxNLocator=MaxNLocator,
+        ScaledTranslation=ScaledTranslation,
+    )
 
 
 @dataclass
@@ -152,7 +165,6 @@ def kept(draw: Callable[..., Chart]) -> Callable[..., Chart]:
         if found is not None:
             alt_text, svg = found
             return Chart(None, alt_text, svg)
-        _import_matplotlib()
         chart = draw(*args, **kwargs)
         if path is not None:
             try:
@@ -241,10 +253,10 @@ def figure_to_svg(figure: Figure) -> str:
     House figures are already laid out by ``_fit``; other figures (e.g. a seaborn heatmap built
     elsewhere) are cropped to a tight bounding box, which costs a second draw.
     """
-    _import_matplotlib()
     buffer = io.BytesIO()
     tight = None if figure in _FITTED else "tight"
-    with house_style(), mpl.rc_context(SVG_RC):  # the house fonts, as when it was measured
+    # the house fonts, as when it was measured
+    with house_style(), _plotting().mpl.rc_context(SVG_RC):
         figure.savefig(
             buffer, format="svg", bbox_inches=tight, facecolor="white", metadata=_SVG_METADATA
         )
@@ -260,9 +272,9 @@ def _display_size(match: re.Match) -> str:
 @contextmanager
 def house_style() -> Iterator[None]:
     """seaborn white grid plus the house palette and fonts, for figures created inside."""
-    _import_matplotlib()
-    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.85):
-        with mpl.rc_context({**_RC, "axes.prop_cycle": mpl.cycler(color=PALETTE)}):
+    lib = _plotting()
+    with lib.sns.axes_style("whitegrid"), lib.sns.plotting_context("notebook", font_scale=0.85):
+        with lib.mpl.rc_context({**_RC, "axes.prop_cycle": lib.mpl.cycler(color=PALETTE)}):
             yield
 
 
@@ -272,9 +284,8 @@ def _new_figure(width: float = 8, height: float = 4, **subplots: Any) -> tuple[F
     A figure of one plot is a copy of a blank one made once (in the house style): building
     a figure and its axes from scratch takes about 8 ms, a copy about 2 ms.
     """
-    _import_matplotlib()
     if subplots:
-        figure = Figure(figsize=(width, height))
+        figure = _plotting().Figure(figsize=(width, height))
         return figure, figure.subplots(**subplots)
     figure = pickle.loads(_blank_figure())
     figure.set_size_inches(width, height)
@@ -285,7 +296,7 @@ def _new_figure(width: float = 8, height: float = 4, **subplots: Any) -> tuple[F
 def _blank_figure() -> bytes:
     """A pickled figure of one empty plot, in the house style."""
     with house_style():
-        figure = Figure()
+        figure = _plotting().Figure()
         figure.subplots()
     return pickle.dumps(figure)
 
@@ -304,9 +315,10 @@ def _line_width(line: str, font_file: str) -> float:
     Summing character advances ignores kerning, which only narrows Latin text, so this errs a
     little wide; it costs microseconds where matplotlib's text layout costs a fifth of a ms.
     """
-    font = get_font(font_file)
+    lib = _plotting()
+    font = lib.get_font(font_file)
     font.set_size(100, 72)  # the font object is shared with matplotlib's renderers
-    flags = LoadFlags.NO_HINTING
+    flags = lib.LoadFlags.NO_HINTING
     return sum(font.load_char(ord(c), flags=flags).linearHoriAdvance for c in line) / 6553600
 
 
@@ -318,7 +330,7 @@ def _text_size(text: str, size: float, weight: str = "normal") -> tuple[float, f
     in some browsers), which widens long lines.
     """
     lines = str(text).split("\n")
-    rc = mpl.rcParams
+    rc = _plotting().mpl.rcParams
     font_file = _font_file(weight, tuple(rc["font.family"]), tuple(rc["font.sans-serif"]))
     width = max(_line_width(line, font_file) for line in lines) * size
     lines_tall = _line_height(font_file) if len(lines) == 1 else _line_height(font_file, gap=True)
@@ -328,7 +340,8 @@ def _text_size(text: str, size: float, weight: str = "normal") -> tuple[float, f
 @functools.lru_cache(maxsize=64)
 def _font_file(weight: str, family: tuple[str, ...], sans: tuple[str, ...]) -> str:
     """The font matplotlib uses for ``weight`` under the current family settings."""
-    return findfont(FontProperties(family=list(family), weight=weight))
+    lib = _plotting()
+    return lib.findfont(lib.FontProperties(family=list(family), weight=weight))
 
 
 @functools.cache
@@ -336,7 +349,7 @@ def _line_height(font_file: str, gap: bool = False) -> float:
     """Height of a line of text at size 1, from the font's typographic ascender and descender
     as ``matplotlib.text.Text`` takes them; lines of multi-line text add the line gap.
     """
-    font = get_font(font_file)
+    font = _plotting().get_font(font_file)
     table = font.get_sfnt_table("OS/2") or {}
     if "sTypoAscender" in table:
         units = font.get_sfnt_table("head")["unitsPerEm"]
@@ -368,7 +381,6 @@ def wrap_label(text: str, width: float, size: float, weight: str = "normal", lin
     """``text`` broken at spaces into lines no wider than ``width`` points (a word that is
     longer stays whole). With ``lines``, the width grows until the text takes at most that many.
     """
-    _import_matplotlib()
     words = str(text).split()
     if not words or _text_size(text, size, weight)[0] <= width:
         return str(text)
@@ -389,7 +401,7 @@ def wrap_label(text: str, width: float, size: float, weight: str = "normal", lin
 def _tick_labels(axis: Any, which: str) -> list[tuple[float, str]]:
     """(position as a fraction of the axis, label) of the tick labels ``axis`` will draw."""
     params = axis.get_tick_params()
-    if not axis.get_visible() or not params.get(which, mpl.rcParams[_TICK_RC[which]]):
+    if not axis.get_visible() or not params.get(which, _plotting().mpl.rcParams[_TICK_RC[which]]):
         return []
     low, high = axis.get_view_interval()
     span = (high - low) or 1.0
@@ -407,7 +419,7 @@ _TICK_RC = {"labelleft": "ytick.labelleft", "labelbottom": "xtick.labelbottom"}
 
 def _tick_offset(axis_name: str) -> float:
     """Distance (points) from the axis line to its tick labels."""
-    rc = mpl.rcParams
+    rc = _plotting().mpl.rcParams
     size = rc[f"{axis_name}tick.major.size"] if rc[f"{axis_name}tick.direction"] != "in" else 0
     return float(rc[f"{axis_name}tick.major.pad"] + size)
 
@@ -438,7 +450,7 @@ def _decorations(ax: Axes, width: float, height: float) -> list[float]:
     need[2] = max(need[2], xticks if xlabels else 0.0)
     # axis labels beside the tick labels, placed here even when empty: an axis label left to
     # matplotlib makes it measure every tick label while drawing
-    pad = float(mpl.rcParams["axes.labelpad"])
+    pad = float(_plotting().mpl.rcParams["axes.labelpad"])
     offset = (yticks if ylabels else 0.0) + pad
     ax.yaxis.set_label_coords(0, 0.5, ax.transAxes + _points(ax, -offset, 0))
     if ax.yaxis.label.get_text() and ax.yaxis.label.get_visible():
@@ -456,12 +468,14 @@ def _decorations(ax: Axes, width: float, height: float) -> list[float]:
 
 
 def _axis_label_size(axis: Any) -> float:
-    size = axis.get_tick_params().get("labelsize", mpl.rcParams[f"{axis.axis_name}tick.labelsize"])
-    return float(FontProperties(size=size).get_size_in_points())
+    size = axis.get_tick_params().get(
+        "labelsize", _plotting().mpl.rcParams[f"{axis.axis_name}tick.labelsize"]
+    )
+    return float(_plotting().FontProperties(size=size).get_size_in_points())
 
 
 def _points(ax: Axes, dx: float, dy: float) -> ScaledTranslation:
-    return ScaledTranslation(dx / 72, dy / 72, ax.get_figure(root=True).dpi_scale_trans)
+    return _plotting().ScaledTranslation(dx / 72, dy / 72, ax.get_figure(root=True).dpi_scale_trans)
 
 
 def _title_pad(ax: Axes) -> float:
@@ -631,10 +645,10 @@ def _value_axis(ax: Axes, unit: str | None, axis: str = "y") -> None:
     target = ax.yaxis if axis == "y" else ax.xaxis
     if unit == "pct":
         (ax.set_ylim if axis == "y" else ax.set_xlim)(0, 100)
-        target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
+        target.set_major_formatter(_plotting().FuncFormatter(lambda v, _: f"{v:.0f}%"))
     else:
-        target.set_major_formatter(FuncFormatter(_plain_tick))
-        target.set_major_locator(MaxNLocator(nbins=6))
+        target.set_major_formatter(_plotting().FuncFormatter(_plain_tick))
+        target.set_major_locator(_plotting().MaxNLocator(nbins=6))
 
 
 def _plain_tick(value: float, _position: int) -> str:
@@ -650,7 +664,7 @@ def _x_positions(index: pd.Index) -> tuple[np.ndarray, bool]:
     become positions 0..n-1. Plain numbers spare a units conversion on every ``plot`` call.
     """
     if isinstance(index, pd.DatetimeIndex):
-        return np.asarray(mdates.date2num(index)), True
+        return np.asarray(_plotting().mdates.date2num(index)), True
     return np.arange(len(index)), False
 
 
@@ -729,7 +743,7 @@ def spc_chart(
         ax.set_title(title)
         ax.set_ylabel(_unit_label(unit))
         ax.legend(frameon=False)
-        sns.despine(ax=ax)
+        _plotting().sns.despine(ax=ax)
         _fit(figure, legend="right")
     return Chart(figure, _spc_alt_text(df, title, unit, target))
 
@@ -811,7 +825,7 @@ def bar_breakdown(
         ax.grid(axis="y", visible=False)
         if not is_missing(target):
             ax.legend(frameon=False)
-        sns.despine(ax=ax, left=True)
+        _plotting().sns.despine(ax=ax, left=True)
         _fit(figure, legend="below")
     return Chart(figure, _bar_alt_text(categories, values, ratings, title, unit, target))
 
@@ -822,7 +836,7 @@ def overview_heatmap(frame: pd.DataFrame) -> Chart:
     (numbers printed in every cell, so the shade only repeats what the number says)."""
     with house_style():
         figure, ax = _new_figure(8, 0.45 * len(frame) + 1.8)
-        sns.heatmap(
+        _plotting().sns.heatmap(
             frame,
             annot=True,
             fmt="d",
@@ -922,14 +936,14 @@ def back_to_back(
         ax.set_yticks(y, [_category_label(b, ax.yaxis) for b in bands])
         ax.set_xlim(-limit, limit)
         ax.axvline(0, color=BLACK, linewidth=0.8)
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=unit == "count"))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):,.0f}"))
+        ax.xaxis.set_major_locator(_plotting().MaxNLocator(nbins=6, integer=unit == "count"))
+        ax.xaxis.set_major_formatter(_plotting().FuncFormatter(lambda v, _: f"{abs(v):,.0f}"))
         ax.text(0.25, 1.0, left, transform=ax.transAxes, ha="center", va="bottom", weight="bold")
         ax.text(0.75, 1.0, right, transform=ax.transAxes, ha="center", va="bottom", weight="bold")
         ax.set_title(title, pad=18)
         ax.grid(axis="y", visible=False)
         ax.legend(ncols=2, frameon=False)
-        sns.despine(ax=ax, left=True)
+        _plotting().sns.despine(ax=ax, left=True)
         _fit(figure, legend="below")
     return Chart(figure, _back_to_back_alt_text(table, bands, title, left, right, unit))
 
@@ -981,7 +995,7 @@ def small_multiples(
             part = frame[frame[facet] == group].sort_values(x)
             dated = _is_date(part[x])
             dates = pd.DatetimeIndex(pd.to_datetime(part[x])) if dated else None
-            xs = np.asarray(mdates.date2num(dates)) if dated else part[x].to_numpy()
+            xs = np.asarray(_plotting().mdates.date2num(dates)) if dated else part[x].to_numpy()
             ax.plot(xs, part[y].to_numpy(), color=BLUE, marker="o", markersize=3, linewidth=1.2)
             _target_line(ax, target, unit, horizontal=True)
             _value_axis(ax, unit)
@@ -998,7 +1012,7 @@ def small_multiples(
                 latest.append(f"{group} {format_value(with_data[y].iloc[-1], unit)} ({when})")
             else:
                 latest.append(f"{group} no data")
-            sns.despine(ax=ax)
+            _plotting().sns.despine(ax=ax)
         for ax in list(axes.flat)[len(groups) :]:
             ax.set_visible(False)
         figure.suptitle(title, weight="bold")
@@ -1065,7 +1079,7 @@ def distribution_bands(
         if handles:
             unique = dict(zip(names, handles, strict=True))
             ax.legend(unique.values(), unique.keys(), ncols=len(unique), frameon=False)
-        sns.despine(ax=ax)
+        _plotting().sns.despine(ax=ax)
         _fit(figure, legend="below")
     return Chart(figure, _bands_alt_text(labels, counts, late, title, unit_label))
 
@@ -1095,9 +1109,8 @@ def _bands_alt_text(
 
 def palette_luminance(colours: Mapping[str, str] | Sequence[str]) -> list[float]:
     """Greyscale luminance (0-255) of colours, to check they stay apart when printed."""
-    _import_matplotlib()
     values = colours.values() if isinstance(colours, Mapping) else colours
-    rgb = [mpl.colors.to_rgb(c) for c in values]
+    rgb = [_plotting().mpl.colors.to_rgb(c) for c in values]
     return [255 * (0.299 * r + 0.587 * g + 0.114 * b) for r, g, b in rgb]
 
 
@@ -1209,7 +1222,7 @@ def compare_strips(strips: Sequence[Strip], *, title: str, la_name: str) -> Char
                 low, high = float(np.nanmin(values)), float(np.nanmax(values))
                 pad = max(1.0, (high - low) * 0.05)
                 ax.set_xlim(low - pad, high + pad)  # every council in view, none cut off
-            sns.despine(ax=ax, left=True)
+            _plotting().sns.despine(ax=ax, left=True)
         if strips:
             axes[0, 0].legend(frameon=False, ncols=3, fontsize=8)
         figure.suptitle(title, weight="bold")

@@ -193,9 +193,14 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return validate_command(args.extract, args.out, store_root=default_store_root())
     if args.command == "sample-data":
-        from selfeval.sample_data import sample_command
+        from selfeval.config import Workspace
+        from selfeval.sample_data import action_ids, sample_command
 
-        return sample_command(args.dir, args.seed, args.scale, args.list_months)
+        try:  # updates for the actions of this workspace's plan
+            actions = action_ids(Workspace.find().params / "priorities")
+        except FileNotFoundError:  # outside a workspace: none
+            actions = []
+        return sample_command(args.dir, args.seed, args.scale, args.list_months, actions)
     if args.command == "reference":
         return reference_update(args.dir, args.out)
     raise AssertionError(args.command)  # argparse rejects unknown commands

@@ -36,8 +36,9 @@ Deliberate data-quality problems (also listed in each extract.yaml's notes, with
   episode (ssda903/header.csv), an audit graded ``Satisfactory`` (local/audits.csv);
 - the extract before it: a duplicated referral row (List 3) and contact source ``11`` (List 1).
 
-Action updates (local/actions.csv) are quarterly from the plan start for every action id found
-in params/priorities/*.yaml (``objectives[].actions[].id``), plus the unknown id ``99.99.9``.
+Action updates (local/actions.csv) are quarterly from the plan start for every action id given
+(``actions=``: `action_ids` of a workspace's params/priorities, as `selfeval sample-data` gives
+them), plus the unknown id ``99.99.9``.
 """
 
 from __future__ import annotations
@@ -76,15 +77,9 @@ DEFAULT_EXTRACT_DATES: tuple[date, ...] = (
 XLSX_EXTRACTS = 4  # the latest N extracts get a workbook; older ones annex_a/list_<n>.csv
 
 
-def action_ids(priorities_dir: Path | None = None) -> list[str]:
-    """Sorted action ids (``objectives[].actions[].id``) in params/priorities/*.yaml; [] if none."""
-    if priorities_dir is None:
-        try:
-            from selfeval.config import params_dir
-
-            priorities_dir = params_dir() / "priorities"
-        except FileNotFoundError:
-            return []
+def action_ids(priorities_dir: Path) -> list[str]:
+    """Sorted action ids (``objectives[].actions[].id``) in `priorities_dir`/*.yaml (a
+    workspace's params/priorities); [] if none."""
     ids: set[str] = set()
     for path in sorted(Path(priorities_dir).glob("*.yaml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -105,18 +100,19 @@ def iter_sample(
     seed: int = 2021,
     scale: float = 1.0,
     extract_dates: Sequence[date] = DEFAULT_EXTRACT_DATES,
-    actions: Sequence[str] | None = None,
+    actions: Sequence[str] = (),
     list_months: int | None = None,
 ) -> Iterator[tuple[date, Extract]]:
     """Each extract's tables (canonical Annex A column names, problems planted), oldest first,
     cut from the world one at a time so a caller that writes and drops each holds only one.
+    `actions`: the plan's action ids (`action_ids`) given quarterly updates (none by default).
     `list_months`: Annex A Lists 1-8 cut to the months before the extract date as Ofsted asks
     (`cut_to_ofsted_window`); default the 36 months of history."""
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
     dates = sorted(set(extract_dates))
     world = build_world_for(seed, scale, dates)
-    ids = list(action_ids() if actions is None else actions)
+    ids = list(actions)
     for i, d in enumerate(dates):
         cut = Cutter(world, pd.Timestamp(d), seed)
         ex = Extract(
@@ -137,7 +133,7 @@ def build_sample(
     seed: int = 2021,
     scale: float = 1.0,
     extract_dates: Sequence[date] = DEFAULT_EXTRACT_DATES,
-    actions: Sequence[str] | None = None,
+    actions: Sequence[str] = (),
 ) -> dict[date, Extract]:
     """Every extract's tables in memory (canonical Annex A column names), problems planted."""
     return dict(iter_sample(seed=seed, scale=scale, extract_dates=extract_dates, actions=actions))
@@ -161,12 +157,13 @@ def write_sample(
     seed: int = 2021,
     scale: float = 1.0,
     extract_dates: Sequence[date] = DEFAULT_EXTRACT_DATES,
+    actions: Sequence[str] = (),
 ) -> list[Path]:
     """Write one extract folder per date, ``out_dir/<YYYY-MM-DD>/``; returns the folders."""
     out_dir = Path(out_dir)
     layout = _layout(sorted(set(extract_dates)))
     folders = []
-    for d, ex in iter_sample(seed=seed, scale=scale, extract_dates=extract_dates):
+    for d, ex in iter_sample(seed=seed, scale=scale, extract_dates=extract_dates, actions=actions):
         annex_a_as, tolerances = layout[d]
         if annex_a_as == "csv":
             for p in ex.problems:
@@ -186,14 +183,20 @@ def _row_counts(ex: Extract) -> list[tuple[str, int]]:
     return rows
 
 
-def sample_command(out_dir: Path, seed: int, scale: float, list_months: int | None = None) -> int:
+def sample_command(
+    out_dir: Path,
+    seed: int,
+    scale: float,
+    list_months: int | None = None,
+    actions: Sequence[str] = (),
+) -> int:
     """CLI: write the sample and print what was written (folders, row counts)."""
     started = time.perf_counter()
     layout = _layout(sorted(set(DEFAULT_EXTRACT_DATES)))
     out_dir = Path(out_dir)
     count = 0
     # one extract in memory at a time
-    for d, ex in iter_sample(seed=seed, scale=scale, list_months=list_months):
+    for d, ex in iter_sample(seed=seed, scale=scale, list_months=list_months, actions=actions):
         count += 1
         annex_a_as, tolerances = layout[d]
         folder = out_dir / d.isoformat()
