@@ -8,10 +8,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from hand_built import CATALOGUE_FILE, PARAMS
-from selfeval.config import load_settings
+from hand_built import PARAMS, page_context
 from selfeval.errors import UserError
-from selfeval.measures.catalogue import load_catalogue
 from selfeval.narrative import (
     Finding,
     by_importance,
@@ -22,7 +20,7 @@ from selfeval.narrative import (
     sentences_of,
 )
 from selfeval.pages import sections as sx
-from selfeval.pages.context import PageContext, load_page_config
+from selfeval.pages.context import PageContext
 from selfeval.plan import load_plan
 from selfeval.publish.prose import page_prose, page_repetitions
 from selfeval.signoff import parse_signoff, read_signoff
@@ -139,20 +137,8 @@ def monthly(mid, values, *, num=None, den=100):
 
 
 def context(measures: pd.DataFrame) -> PageContext:
-    ctx = PageContext(
-        priority_id="direct_contact",
-        period_end=PE,
-        extract_dir=None,
-        output_dir=None,
-        settings=load_settings(),
-        page_config=load_page_config(),
-        plan=load_plan(PARAMS),
-        catalogue=load_catalogue(CATALOGUE_FILE),
-        measures=measures,
-        quality=pd.DataFrame(),
-    )
-    ctx._history = None  # no measures history: only these figures
-    return ctx
+    """The direct-contact page on `measures` alone, with the plan."""
+    return page_context(measures, plan=load_plan(PARAMS))
 
 
 STEADY = [95, 96, 94, 95, 96, 95, 94, 95, 96, 95, 94, 95]

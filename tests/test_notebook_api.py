@@ -12,12 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from hand_built import page_context
 from selfeval import charts
-from selfeval.config import load_settings
 from selfeval.errors import UserError
-from selfeval.measures.catalogue import load_catalogue
 from selfeval.pages import sections as sx
-from selfeval.pages.context import PageContext, load_page_config, normalise_measures, page_text
+from selfeval.pages.context import PageContext, load_page_config, page_text
 from selfeval.pages.html import text_html
 from selfeval.publish import PackText
 
@@ -41,20 +40,8 @@ def row(measure_id, end, value, period_type="month", breakdown=""):
 
 
 def context(rows: list[dict]) -> PageContext:
-    ctx = PageContext(
-        priority_id="direct_contact",
-        period_end=PE,
-        extract_dir=None,
-        output_dir=None,
-        settings=load_settings(),
-        page_config=load_page_config(),
-        plan=None,
-        catalogue=load_catalogue(ROOT / "params" / "measures.yaml"),
-        measures=normalise_measures(pd.DataFrame(rows)),
-        quality=pd.DataFrame(),
-    )
-    ctx._history = None  # only these figures
-    return ctx
+    """The direct-contact page on `rows` alone."""
+    return page_context(pd.DataFrame(rows))
 
 
 MONTHS = pd.date_range("2021-04-30", "2022-03-31", freq="ME")
