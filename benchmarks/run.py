@@ -237,23 +237,19 @@ def measures_at_scale(scale: float, work: Path) -> dict[str, float]:
 
 def _remove_kept_results(extract: Path) -> None:
     """Drop the measures and charts earlier runs kept beside the extract's store."""
-    from selfeval.config import default_store_root, store_path
+    from selfeval.config import Workspace
 
-    root = default_store_root()
-    if root is not None:
-        store = store_path(extract, root)
-        shutil.rmtree(store / "charts", ignore_errors=True)
-        for kept in store.glob("measures-*.pickle"):
-            kept.unlink()
+    workspace = Workspace.find(ROOT)
+    shutil.rmtree(workspace.chart_folder(extract), ignore_errors=True)
+    for kept in workspace.store(extract).glob("measures-*.pickle"):
+        kept.unlink()
 
 
 def _remove_store(extract: Path) -> None:
     """Drop the benchmark extract's parquet store (it is child-level and can be large)."""
-    from selfeval.config import default_store_root, store_path
+    from selfeval.config import Workspace
 
-    root = default_store_root()
-    if root is not None:
-        shutil.rmtree(store_path(extract, root), ignore_errors=True)
+    shutil.rmtree(Workspace.find(ROOT).store(extract), ignore_errors=True)
 
 
 def paired(runs: list[Timing], floors: list[Timing]) -> float:

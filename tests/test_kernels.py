@@ -136,3 +136,20 @@ def test_notebooks_run_side_by_side_in_their_folder_without_moving_the_runner(tm
         done = [run.result() for run in runs]
     assert os.getcwd() == before
     assert {nb.cells[-1].outputs[0]["text"].strip() for nb in done} == {str(folder)}
+
+
+def test_kernels_import_the_chart_modules_only_when_no_chart_is_kept(tmp_path) -> None:
+    """A first run on an extract draws every chart, so its kernels import matplotlib and
+    seaborn while they wait; once charts are kept (a rerun) they do not load them at all."""
+    from selfeval.config import Workspace
+    from selfeval.pipeline import CHART_IMPORTS, kernel_imports
+
+    workspace = Workspace(tmp_path)
+    extract = tmp_path / "data" / "sample" / "2022-03-31"
+    extract.mkdir(parents=True)
+    assert set(CHART_IMPORTS) <= set(kernel_imports(workspace, extract))  # no store yet
+    charts = workspace.chart_folder(extract)
+    charts.mkdir(parents=True)
+    assert set(CHART_IMPORTS) <= set(kernel_imports(workspace, extract))  # none kept
+    (charts / "0123abcd.pickle").write_bytes(b"kept")
+    assert not set(CHART_IMPORTS) & set(kernel_imports(workspace, extract))

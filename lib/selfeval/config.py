@@ -109,6 +109,10 @@ class Workspace:
         """The store folder of one extract folder."""
         return store_path(extract_folder, self.store_root)
 
+    def chart_folder(self, extract_folder: Path) -> Path:
+        """Where the charts drawn from an extract are kept (beside its store)."""
+        return self.store(extract_folder) / "charts"
+
     def settings(self) -> Settings:
         return load_settings(self.params / "settings.yaml")
 

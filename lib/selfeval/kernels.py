@@ -101,7 +101,8 @@ def stop_kernel(manager: Any) -> None:
 
 
 class KernelSupply:
-    """`total` kernels for the notebooks in `cwd`, started `ahead` at a time before they are needed.
+    """`total` kernels for the notebooks in `cwd`, `ahead` of them started before they are needed,
+    at most `starters` (default `ahead`) starting at once.
 
     `take()` hands out the next started kernel (or None once `total` are handed out, or if it
     failed to start) and starts another in the background. `close()` stops any not handed out.
@@ -114,6 +115,7 @@ class KernelSupply:
         *,
         modules: Sequence[str] = PACK_IMPORTS,
         ahead: int = 2,
+        starters: int | None = None,
     ) -> None:
         from jupyter_core.utils import run_sync
 
@@ -124,7 +126,9 @@ class KernelSupply:
         self._pending: deque[Future] = deque()
         self._lock = threading.Lock()
         self._closed = False
-        self._pool = ThreadPoolExecutor(max_workers=max(1, ahead), thread_name_prefix="kernel")
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, starters or ahead), thread_name_prefix="kernel"
+        )
         for _ in range(max(1, ahead)):
             self._start_one()
 

@@ -50,6 +50,11 @@ EXIT_OK = 0
 EXIT_PARTIAL = 1  # published, but an input table was unusable or a section failed
 EXIT_NOTHING_PUBLISHED = 2
 
+#: kernels started ahead beyond one per parallel notebook (see run_pack)
+KERNELS_AHEAD_EXTRA = 2
+#: what selfeval.charts imports to draw its first chart
+CHART_IMPORTS = ("matplotlib.dates", "seaborn")
+
 
 @dataclass
 class RunOptions:
@@ -100,16 +105,25 @@ class RunResult:
 # ---------------------------------------------------------------- resolving inputs
 
 
+def notebook_paths(
+    notebooks: Sequence[Path] | None = None, workspace: Workspace | None = None
+) -> list[Path]:
+    """The pack's notebooks: `notebooks`, else every notebooks/NN_*.ipynb, in file order."""
+    folder = (workspace or Workspace.find()).notebooks
+    paths = sorted(notebooks) if notebooks else sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    if not paths:
+        raise UserError(f"No notebooks found in {folder}.")
+    return paths
+
+
 def discover_sections(
     notebooks: Sequence[Path] | None = None, workspace: Workspace | None = None
 ) -> list[Section]:
     """One section per notebook in notebooks/, in file order, titled from the settings."""
     workspace = workspace or Workspace.find()
     settings = workspace.settings()
-    folder = workspace.notebooks
-    paths = sorted(notebooks) if notebooks else sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     sections = []
-    for path in paths:
+    for path in notebook_paths(notebooks, workspace):
         slug = path.stem
         priority_id = slug.split("_", 1)[1] if "_" in slug else slug
         if priority_id == "summary":
@@ -120,9 +134,15 @@ def discover_sections(
             except KeyError:
                 title = priority_id.replace("_", " ").capitalize()
         sections.append(Section(path, slug, priority_id, title))
-    if not sections:
-        raise UserError(f"No notebooks found in {folder}.")
     return sections
+
+
+def kernel_imports(workspace: Workspace, extract_dir: Path) -> tuple[str, ...]:
+    """What each kernel imports while it waits: the pack's modules, and on a first run on this
+    extract (no chart kept yet, so every page draws its charts) matplotlib and seaborn too."""
+    if any(workspace.chart_folder(extract_dir).glob("*.pickle")):
+        return PACK_IMPORTS
+    return (*PACK_IMPORTS, *CHART_IMPORTS)
 
 
 def period_label(period_end: date) -> str:
@@ -139,7 +159,7 @@ def run_pack(options: RunOptions) -> RunResult:
     try:
         workspace = options.workspace or Workspace.find()
         extract_dir = workspace.extract_dir(options.data)
-        sections = discover_sections(options.notebooks, workspace)
+        notebooks = notebook_paths(options.notebooks, workspace)
     except FileNotFoundError as err:  # not inside a workspace
         print(f"selfeval run: {err}", file=sys.stderr)
         return RunResult(EXIT_NOTHING_PUBLISHED)
@@ -147,14 +167,22 @@ def run_pack(options: RunOptions) -> RunResult:
         print(f"selfeval run: {err}", file=sys.stderr)
         return RunResult(EXIT_NOTHING_PUBLISHED)
 
-    # Kernels start (and import pandas and selfeval) on the idle core while this
-    # process reads the extract and computes the measures.
+    # Kernels start first and import what the pages need on the idle core while this process
+    # reads the settings and the extract and computes the measures and lines (one core): two
+    # more than run at once, started `jobs` at a time.
+    jobs = max(1, options.jobs)
     with KernelSupply(
-        len(sections),
-        sections[0].notebook.parent,
-        modules=PACK_IMPORTS,
-        ahead=max(1, options.jobs),
+        len(notebooks),
+        notebooks[0].parent,
+        modules=kernel_imports(workspace, extract_dir),
+        ahead=jobs + KERNELS_AHEAD_EXTRA,
+        starters=jobs,
     ) as supply:
+        try:
+            sections = discover_sections(notebooks, workspace)
+        except UserError as err:
+            print(f"selfeval run: {err}", file=sys.stderr)
+            return RunResult(EXIT_NOTHING_PUBLISHED)
         return _run_pack_with(options, workspace, extract_dir, sections, supply, started)
 
 
@@ -319,15 +347,18 @@ def _run_in(
         "output_dir": str(build),
     }
 
+    front_page: dict[str, str | None] = {}
+
     def other_pages() -> None:
         publish.write_definitions_page(build, catalogue, nav, pack_info, settings.priorities)
         publish.write_quality_page(build, extract.summary, quality, nav, pack_info, text)
+        _write_ilacs_pages(
+            build, period_end, extract_dir, nav, pack_info, text, sections, workspace, page_config
+        )
+        front_page["summary"] = index_summary(period_end, extract_dir, build, workspace)
 
     _execute_and_render(
         build, sections, params, nav, pack_info, text, options, supply, meanwhile=other_pages
-    )
-    _write_ilacs_pages(
-        build, period_end, extract_dir, nav, pack_info, text, sections, workspace, page_config
     )
     publish.write_index(
         build,
@@ -335,7 +366,7 @@ def _run_in(
         sections=[
             publish.SectionResult(s.title, s.href, s.status, s.seconds, s.message) for s in sections
         ],
-        summary_html=index_summary(period_end, extract_dir, build, workspace),
+        summary_html=front_page.get("summary"),
         extra_links=extra_links,
         text=text,
         ilacs_links=ilacs_links,

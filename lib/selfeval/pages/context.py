@@ -373,8 +373,8 @@ def load_context(
 
 def chart_folder(extract_folder: Path, workspace: Workspace) -> Path | None:
     """Where the charts drawn from an extract are kept: beside its store (None without one)."""
-    store = workspace.store(extract_folder)
-    return store / "charts" if store.is_dir() else None
+    folder = workspace.chart_folder(extract_folder)
+    return folder if folder.parent.is_dir() else None
 
 
 LINE_RESULTS_FILE = "line_results.pickle"
