@@ -307,16 +307,21 @@ def test_failed_section_page_is_plain_english_and_escaped(tmp_path):
 # --- the front page and manifest -------------------------------------------------------------
 
 
+def front_page(folder, *, pack_info=PACK_INFO, summary_html=None, text=TEXT) -> str:
+    """The front page written for SECTIONS and EXTRA into `folder`, as HTML."""
+    return publish.write_index(
+        folder,
+        pack_info=pack_info,
+        sections=SECTIONS,
+        summary_html=summary_html,
+        extra_links=EXTRA,
+        text=text,
+    ).read_text()
+
+
 def test_index_links_every_page_with_status_and_pack_facts(tmp_path):
     info = {**PACK_INFO, "local_authority": "Southampton <City>"}
-    html = publish.write_index(
-        tmp_path,
-        pack_info=info,
-        sections=SECTIONS,
-        summary_html=None,
-        extra_links=EXTRA,
-        text=TEXT,
-    ).read_text()
+    html = front_page(tmp_path, pack_info=info)
     for s in SECTIONS:
         assert f'href="{s.href}"' in html
     for x in EXTRA:
@@ -333,14 +338,7 @@ def test_index_links_every_page_with_status_and_pack_facts(tmp_path):
 
 
 def test_index_embeds_a_summary_fragment_when_given(tmp_path):
-    html = publish.write_index(
-        tmp_path,
-        pack_info=PACK_INFO,
-        sections=SECTIONS,
-        summary_html="<p>Overall: improving.</p>",
-        extra_links=EXTRA,
-        text=TEXT,
-    ).read_text()
+    html = front_page(tmp_path, summary_html="<p>Overall: improving.</p>")
     assert "<p>Overall: improving.</p>" in html
 
 
@@ -351,14 +349,7 @@ def test_generated_pages_wording_is_read_from_pages_yaml(tmp_path):
     config["text"]["index_intro"] = "What *we* know <script>x</script>"
     config["text"]["failed_section_others"] = "Ask the analyst's team."
     text = pack_text(config)
-    index = publish.write_index(
-        tmp_path,
-        pack_info=PACK_INFO,
-        sections=SECTIONS,
-        summary_html=None,
-        extra_links=EXTRA,
-        text=text,
-    ).read_text()
+    index = front_page(tmp_path, text=text)
     assert "<p>What <em>we</em> know x</p>" in index and "<script>" not in index
     failed = publish.failed_section_html(
         tmp_path / "failed.html",
