@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # pandas and what needs it load after the kernels have starte
     import pandas as pd
 
     from selfeval import publish
+    from selfeval.pages import PageContext
     from selfeval.protect import Withheld
 
 log = logging.getLogger("selfeval")
@@ -352,10 +353,9 @@ def _run_in(
     def other_pages() -> None:
         publish.write_definitions_page(build, catalogue, nav, pack_info, settings.priorities)
         publish.write_quality_page(build, extract.summary, quality, nav, pack_info, text)
-        _write_ilacs_pages(
-            build, period_end, extract_dir, nav, pack_info, text, sections, workspace, page_config
-        )
-        front_page["summary"] = index_summary(period_end, extract_dir, build, workspace)
+        summary, failure = summary_context(period_end, extract_dir, build, workspace)
+        _write_ilacs_pages(build, nav, pack_info, text, sections, page_config, summary, failure)
+        front_page["summary"] = index_summary(summary, failure)
 
     _execute_and_render(
         build, sections, params, nav, pack_info, text, options, supply, meanwhile=other_pages
@@ -600,16 +600,29 @@ def pack_text(page_config: dict[str, Any]) -> publish.PackText:
     )
 
 
-def index_summary(
-    period_end: date, extract_dir: Path, build: Path, workspace: Workspace | None = None
-) -> str | None:
-    """The front page's summary (priorities at a glance, notable changes), or None on failure."""
+def summary_context(
+    period_end: date, extract_dir: Path, build: Path, workspace: Workspace
+) -> tuple[PageContext | None, str]:
+    """The summary page's context, built once for the front page and the ILACS pages; None and
+    the traceback when it cannot be built (those pages say so instead)."""
     from selfeval import pages
 
     try:
         ctx = pages.load_context(
             period_end.isoformat(), str(extract_dir), "summary", str(build), workspace=workspace
         )
+    except Exception:  # noqa: BLE001 - the pages that use it say why instead
+        return None, traceback.format_exc()
+    return ctx, ""
+
+
+def index_summary(ctx: PageContext | None, failure: str = "") -> str | None:
+    """The front page's summary (priorities at a glance, notable changes), or None on failure."""
+    from selfeval import pages
+
+    try:
+        if ctx is None:
+            raise RuntimeError(failure)
         return pages.index_summary_html(ctx)
     except Exception:  # noqa: BLE001 - the index still links to the summary page
         log.warning("The front-page summary could not be built:\n%s", traceback.format_exc())
@@ -662,16 +675,16 @@ def _ilacs_links(page_config: dict[str, Any]) -> list:
 
 def _write_ilacs_pages(
     build: Path,
-    period_end: date,
-    extract_dir: Path,
     nav,
     pack_info,
     text: publish.PackText,
     sections: list[Section],
-    workspace: Workspace,
     page_config: dict[str, Any],
+    ctx: PageContext | None,
+    failure: str = "",
 ) -> None:
-    """The four ILACS pages; a page that fails says why (the rest of the pack still publishes)."""
+    """The four ILACS pages from the summary's context `ctx` (None: it could not be built, as
+    `failure` says); a page that fails says why (the rest of the pack still publishes)."""
     from selfeval import pages, publish
     from selfeval.pages import sections as sx
     from selfeval.pages import summary as sm
@@ -679,9 +692,8 @@ def _write_ilacs_pages(
     hrefs = {s.priority_id: s.href for s in sections}
     areas = pages.ilacs_judgements(page_config)
     try:
-        ctx = pages.load_context(
-            period_end.isoformat(), str(extract_dir), "summary", str(build), workspace=workspace
-        )
+        if ctx is None:
+            raise RuntimeError(failure)
         by_priority = sm.summary_data(ctx).results_by_priority
     except Exception:  # noqa: BLE001 - the pages say why instead
         ctx, by_priority = None, {}
