@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -153,3 +155,42 @@ def test_kernels_import_the_chart_modules_only_when_no_chart_is_kept(tmp_path) -
     assert set(CHART_IMPORTS) <= set(kernel_imports(workspace, extract))  # none kept
     (charts / "0123abcd.pickle").write_bytes(b"kept")
     assert not set(CHART_IMPORTS) & set(kernel_imports(workspace, extract))
+
+
+RUN_IMPORTING_PAGES_WHILE_KERNELS_START = """
+import sys, threading, time
+from pathlib import Path
+
+
+class SlowIPythonOffTheMainThread:
+    # widens the window in which a starter thread would be importing IPython (50 ms a module)
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith("IPython") and threading.current_thread() is not threading.main_thread():
+            time.sleep(0.05)
+        return None
+
+
+sys.meta_path.insert(0, SlowIPythonOffTheMainThread())
+from selfeval import pipeline, publish  # a process that imported the pipeline before its run
+from selfeval.kernels import KernelSupply
+
+with KernelSupply(4, Path("."), modules=(), ahead=4, starters=2):
+    time.sleep(0.3)
+    import selfeval.pages  # what the run imports while the kernels start
+print("ok")
+"""
+
+
+def test_a_run_importing_the_pages_while_kernels_start_does_not_fail(tmp_path) -> None:
+    """IPython imported by the run and by a kernel starter thread at once was seen half
+    initialised (KeyError: 'IPython'): a first run in a process that had already imported the
+    pipeline failed, as `selfeval run` could on a busy machine."""
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_IMPORTING_PAGES_WHILE_KERNELS_START],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "ok"

@@ -56,6 +56,19 @@ def _manager_class() -> type:
     return ClientKeepingKernelManager
 
 
+def _import_for_starting() -> None:
+    """Import, in the calling thread, what starting a kernel imports.
+
+    IPython's package imports are circular: a starter thread importing it (jupyter_client's
+    kernel spec lookup does) while the run imports it too (`selfeval.pages`) can see it half
+    initialised and fail the run. Imported here first, the threads find it complete.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    _manager_class()
+    KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+
+
 async def _start_kernel(cwd: Path, modules: Sequence[str]) -> Any:
     """Start one kernel in `cwd`, run the warm-up imports, return its (async) kernel manager."""
     manager = _manager_class()(kernel_name=KERNEL_NAME)
@@ -119,6 +132,7 @@ class KernelSupply:
     ) -> None:
         from jupyter_core.utils import run_sync
 
+        _import_for_starting()
         self.cwd = Path(cwd).resolve()
         self._modules = tuple(modules)
         self._start = run_sync(_start_kernel)
