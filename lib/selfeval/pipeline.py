@@ -447,6 +447,8 @@ def _execute_and_render(
 ) -> None:
     """Run notebooks in parallel (each in its own kernel, from `supply` when given); render each
     in this thread, which first does `meanwhile` (pages that need no notebook) once they run."""
+    import papermill  # noqa: F401 - imported once here, not by the notebook threads at once
+
     from selfeval import publish
 
     total = len(sections)
