@@ -160,20 +160,25 @@ def write_sample(
     actions: Sequence[str] = (),
 ) -> list[Path]:
     """Write one extract folder per date, ``out_dir/<YYYY-MM-DD>/``; returns the folders."""
-    out_dir = Path(out_dir)
     layout = _layout(sorted(set(extract_dates)))
     folders = []
     for d, ex in iter_sample(seed=seed, scale=scale, extract_dates=extract_dates, actions=actions):
-        annex_a_as, tolerances = layout[d]
-        if annex_a_as == "csv":
-            for p in ex.problems:
-                if p["file"] == "annex_a.xlsx":
-                    p["file"] = f"annex_a/list_{p['sheet'].split()[-1]}.csv"
-        folder = out_dir / d.isoformat()
-        write_extract(folder, ex, annex_a_as=annex_a_as, tolerances=tolerances)
-        folders.append(folder)
+        folders.append(_write_one(Path(out_dir), d, ex, layout))
         del ex
     return folders
+
+
+def _write_one(out_dir: Path, d: date, ex: Extract, layout: dict[date, tuple[str, bool]]) -> Path:
+    """Write one extract to ``out_dir/<YYYY-MM-DD>/`` in its layout (`_layout`); its planted
+    problems name the CSV file of a list when Annex A is given as CSV files."""
+    annex_a_as, tolerances = layout[d]
+    if annex_a_as == "csv":
+        for p in ex.problems:
+            if p["file"] == "annex_a.xlsx":
+                p["file"] = f"annex_a/list_{p['sheet'].split()[-1]}.csv"
+    folder = out_dir / d.isoformat()
+    write_extract(folder, ex, annex_a_as=annex_a_as, tolerances=tolerances)
+    return folder
 
 
 def _row_counts(ex: Extract) -> list[tuple[str, int]]:
@@ -199,8 +204,7 @@ def sample_command(
     for d, ex in iter_sample(seed=seed, scale=scale, list_months=list_months, actions=actions):
         count += 1
         annex_a_as, tolerances = layout[d]
-        folder = out_dir / d.isoformat()
-        write_extract(folder, ex, annex_a_as=annex_a_as, tolerances=tolerances)
+        folder = _write_one(out_dir, d, ex, layout)
         size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
         print(
             f"{folder}  ({size / 1e6:.1f} MB, Annex A as {annex_a_as}"
